@@ -1,0 +1,241 @@
+"""What intake makes of one message, without touching a mailbox, the database or the CMS.
+
+The daemon and ``toasoan inspect`` share this, so what inspect prints is what the daemon does.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bs4 import BeautifulSoup
+
+from intake import classify, document, replies
+from intake.docx_html import docx_to_html
+from intake.message import Attachment, Mail, parse
+from intake.sanitize import sanitize
+from newsroom import replykey
+from newsroom.settings import Settings
+from newsroom.workflow import FileData, Submission
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+REFUSED_TYPES = {".docm", ".dotm", ".xlsm", ".pptm", ".exe", ".bat", ".cmd", ".js", ".vbs", ".scr", ".com", ".msi"}
+MAX_UNZIPPED = 200 * 1024 * 1024
+MAX_RATIO = 100
+SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
+
+DeadlineFn = Callable[[str, datetime, date | None], Any]
+
+
+@dataclass
+class Analysis:
+    kind: str  # submission | reply | auto_reply | bounce | refused
+    mail: Mail
+    reason: str = ""
+    role: str = "unknown"
+    submission: Submission | None = None
+    command: replies.Command | None = None
+    key: replykey.ReplyKey | None = None
+    key_valid: bool = False
+    deadline: Any = None
+    attachments: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def sender_role(settings: Settings, address: str) -> str:
+    if settings.board_member(address) or address == settings.office_head.address:
+        return "board"
+    if settings.department_of(address):
+        return "department"
+    return "unknown"
+
+
+def find_key(mail: Mail) -> replykey.ReplyKey | None:
+    for address in mail.recipients:
+        if "+" in address.partition("@")[0] and (key := replykey.find(address)):
+            return key
+    return replykey.find(mail.subject)
+
+
+def _zip_problem(data: bytes) -> str | None:
+    """Checks an Office file's zip before any parser expands it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            total = sum(i.file_size for i in zf.infolist())
+            names = {i.filename for i in zf.infolist()}
+    except zipfile.BadZipFile:
+        return "tệp .docx bị hỏng, không mở được"
+    if total > MAX_UNZIPPED or total > MAX_RATIO * max(len(data), 1) and total > 10 * 1024 * 1024:
+        return "tệp nén giãn ra quá lớn (nghi là tệp độc hại)"
+    if "word/vbaProject.bin" in names:
+        return "tệp có macro (VBA), không được tiếp nhận"
+    return None
+
+
+def _text_to_html(text: str) -> str:
+    paras = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    return "".join("<p>" + htmllib.escape(p).replace("\n", "<br>") + "</p>" for p in paras)
+
+
+def _title(mail: Mail, headings: list[str], text: str) -> str:
+    subject = SUBJECT_PREFIX.sub("", mail.subject).strip()
+    subject = re.sub(r"^\[[^\]]{1,30}\]\s*", "", subject)
+    subject = re.sub(r"^(tin bài|tin|bài|gửi tin|gửi bài|v/v)\s*[:\-–]\s*", "", subject, flags=re.IGNORECASE)
+    if subject:
+        return subject[:300]
+    for line in [*headings, *text.splitlines()]:
+        if line.strip():
+            return line.strip()[:300]
+    return "(không có tiêu đề)"
+
+
+BYLINE = re.compile(r"^\s*(tác giả|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tin|bài|ảnh)\s*:\s*(.{2,80})$",
+                    re.IGNORECASE | re.MULTILINE)
+SOURCE = re.compile(r"^\s*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILINE)
+
+
+def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submission | None:
+    body_html, text, headings, files, warnings = "", "", [], [], []
+    docx_done = False
+    for att in mail.attachments:
+        ext = "." + att.filename.rsplit(".", 1)[-1].lower() if "." in att.filename else ""
+        use = "download"
+        if ext in REFUSED_TYPES:
+            analysis.kind, analysis.reason = "refused", f"tệp {att.filename} thuộc loại không được tiếp nhận ({ext})"
+            return None
+        if ext == ".docx" or att.content_type == DOCX:
+            problem = _zip_problem(att.data)
+            if problem:
+                analysis.kind, analysis.reason = "refused", f"{att.filename}: {problem}"
+                return None
+            if not docx_done:
+                conv = docx_to_html(att.data)
+                body_html, text, headings = conv.html, conv.text, conv.headings
+                warnings += conv.warnings
+                for ref, name, ctype, data in conv.images:
+                    files.append(FileData(name, ctype, data, "image", ref))
+                docx_done, use = True, "body"
+        elif att.content_type in IMAGES:
+            use = "image"
+        files.append(FileData(att.filename, att.content_type, att.data, use, att.content_id or None))
+    if not docx_done:
+        if mail.html.strip():
+            body_html = mail.html
+            text = BeautifulSoup(mail.html, "html.parser").get_text("\n")
+        else:
+            text = mail.text
+            body_html = _text_to_html(mail.text)
+    referenced = set(re.findall(r'src="cid:([^"]+)"', body_html))
+    for f in files:
+        if f.use == "image" and f.ref not in referenced:
+            body_html += f'<figure><img src="cid:{f.ref or f.filename}" alt="{htmllib.escape(f.filename)}"></figure>'
+            f.ref = f.ref or f.filename
+    body_html = sanitize(body_html)
+    if not BeautifulSoup(body_html, "html.parser").get_text().strip() and not files:
+        analysis.kind, analysis.reason = "refused", "thư không có nội dung và không có tệp đính kèm"
+        return None
+    subject_and_text = f"{mail.subject}\n{text}"
+    category = classify.category_of(mail.subject, text, settings.default_category)
+    secrecy = classify.secrecy_of(mail.subject, text)
+    urgency = classify.urgency_of(mail.subject, text)
+    doc = document.extract(text)
+    department = settings.department_of(mail.sender_address)
+    if analysis.role == "unknown":
+        warnings.append(f"người gửi {mail.sender_address} không có trong danh sách đơn vị của trang")
+    author = m[2].strip() if (m := BYLINE.search(text)) else (mail.sender_name or None)
+    source = m[1].strip() if (m := SOURCE.search(subject_and_text)) else (
+        department.name if department else (mail.sender_name or None))
+    held = None
+    if secrecy != "none":
+        held = f"tài liệu có dấu {dict(classify.SECRECY)[secrecy]}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
+    soup = BeautifulSoup(body_html, "html.parser")
+    for img in soup.find_all("img"):
+        img.replace_with(f"[ảnh: {img.get('alt') or 'không có mô tả'}]")
+    preview_text = re.sub(r"\n{3,}", "\n\n", soup.get_text("\n")).strip()[:3000]
+    return Submission(
+        title=_title(mail, headings, text), body_html=body_html, preview_html=str(soup),
+        preview_text=preview_text, sender_address=mail.sender_address, sender_name=mail.sender_name,
+        category=category, urgency=urgency, secrecy=secrecy, department=department.name if department else None,
+        author=author, source=source, document=doc, warnings=warnings, files=files, held_reason=held,
+    )
+
+
+def analyze(
+    raw: bytes, settings: Settings, received_at: datetime, deadline_fn: DeadlineFn | None = None,
+    thread_ids: Callable[[list[str]], bool] | None = None,
+) -> Analysis:
+    """``thread_ids`` tells whether any of the given Message-IDs is one we sent (the daemon asks its store)."""
+    mail = parse(raw)
+    analysis = Analysis(kind="submission", mail=mail, role=sender_role(settings, mail.sender_address))
+    if len(raw) > settings.max_message_bytes:
+        analysis.kind = "refused"
+        analysis.reason = f"thư quá lớn ({len(raw) // 1048576} MB; tối đa {settings.max_message_bytes // 1048576} MB)"
+        return analysis
+    auto = classify.automatic(mail)
+    if auto:
+        analysis.kind, analysis.reason = auto
+        return analysis
+    key = find_key(mail)
+    ours = thread_ids([i for i in [mail.in_reply_to, *mail.references] if i]) if thread_ids else False
+    if key or ours:
+        analysis.kind, analysis.key = "reply", key
+        analysis.key_valid = bool(key) and replykey.verify(settings.secret.resolve(), key)
+        analysis.command = replies.parse_command(replies.reply_text(mail.text, mail.html))
+        return analysis
+    if len(mail.attachments) > settings.max_attachments:
+        analysis.kind = "refused"
+        analysis.reason = f"quá nhiều tệp đính kèm ({len(mail.attachments)}; tối đa {settings.max_attachments})"
+        return analysis
+    sub = _submission(settings, mail, analysis)
+    if sub is None:
+        return analysis
+    analysis.submission = sub
+    analysis.warnings = sub.warnings
+    analysis.attachments = [
+        {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use}
+        for f in sub.files
+    ]
+    if deadline_fn is not None:
+        issued = date.fromisoformat(sub.document["issued_on"]) if sub.document.get("issued_on") else None
+        analysis.deadline = deadline_fn(sub.category, received_at, issued)
+    return analysis
+
+
+def as_json(a: Analysis) -> dict:
+    """The `toasoan inspect` contract (architecture.md): these keys are never renamed."""
+    sub, mail = a.submission, a.mail
+    doc = sub.document if sub and sub.document else None
+    return {
+        "kind": a.kind,
+        "reason": a.reason or None,
+        "sender": {"address": mail.sender_address, "name": mail.sender_name, "role": a.role},
+        "subject": mail.subject,
+        "message_id": mail.message_id,
+        "title": sub.title if sub else None,
+        "category": sub.category if sub else None,
+        "urgency": sub.urgency if sub else None,
+        "secrecy": sub.secrecy if sub else None,
+        "held": sub.held_reason if sub else None,
+        "author": sub.author if sub else None,
+        "source": sub.source if sub else None,
+        "department": sub.department if sub else None,
+        "document": doc,
+        "deadline": a.deadline.as_json() if a.deadline is not None else None,
+        "body_html": sub.body_html if sub else None,
+        "attachments": a.attachments,
+        "command": {
+            "action": a.command.action if a.command else None,
+            "reason": a.command.reason if a.command else None,
+            "draft_key": a.key.draft_key if a.key else None,
+            "revision": a.key.revision if a.key else None,
+            "key_valid": a.key_valid,
+        } if a.kind == "reply" else None,
+        "warnings": a.warnings,
+    }

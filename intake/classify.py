@@ -1,0 +1,91 @@
+"""What kind of mail this is, and what category, urgency and secrecy a submission has.
+
+Signals are the words offices really use (see the design's domain notes); a keyword match on the subject
+counts before one in the body, because the subject is what the sender chose to say about the item.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from intake.message import Mail
+
+AUTO_SUBJECT = re.compile(
+    r"^(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|vacation|trả lời tự động|"
+    r"thư trả lời tự động|vắng mặt|tự động trả lời|tra loi tu dong)\b",
+    re.IGNORECASE,
+)
+BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+
+CATEGORY_WORDS = [  # first match wins; order matters
+    ("urgent_dispatch", r"công điện|hỏa tốc|hoả tốc|điện khẩn|thượng khẩn"),
+    ("invitation", r"giấy mời"),
+    ("schedule", r"lịch công tác|lịch làm việc"),
+    ("event_report", r"hội nghị|tổng kết|sơ kết|hội thảo"),
+    ("legal_document", r"\d+/\d{4}/(?:QĐ|NQ|TT|NĐ)-|quyết định|nghị quyết"),
+    ("direction", r"công văn|chỉ thị|kế hoạch|thông báo|chỉ đạo"),
+    ("propaganda", r"tuyên truyền|phổ biến|giáo dục pháp luật"),
+    ("procedure", r"thủ tục hành chính|dịch vụ công"),
+    ("statistics", r"thống kê"),
+    ("science", r"đề tài|khoa học"),
+    ("qa", r"hỏi đáp|góp ý|phản ánh|kiến nghị|xin hỏi|cho hỏi"),
+]
+SECRECY = [("tuyet_mat", "TUYỆT MẬT"), ("toi_mat", "TỐI MẬT"), ("mat", "MẬT")]
+URGENCY = [("hoa_toc", r"HỎA TỐC|HOẢ TỐC"), ("thuong_khan", r"THƯỢNG KHẨN"), ("khan", r"KHẨN")]
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for matching what people type without marks."""
+    text = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
+
+
+def automatic(mail: Mail) -> tuple[str, str] | None:
+    """('bounce' | 'auto_reply', reason) for mail no person wrote, which we never answer."""
+    ctype = mail.headers.get_content_type()
+    if ctype == "multipart/report" or BOUNCE_SENDER.match(mail.sender_address or "") or not mail.sender_address:
+        return "bounce", "thư báo lỗi chuyển phát (bounce)"
+    auto = mail.header("Auto-Submitted").lower()
+    if auto and auto != "no":
+        return "auto_reply", f"Auto-Submitted: {auto}"
+    for name in ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress-Reply"):
+        if mail.header(name):
+            return "auto_reply", f"{name}: {mail.header(name)}"
+    precedence = mail.header("Precedence").lower()
+    if precedence in ("bulk", "junk", "list", "auto_reply"):
+        return "auto_reply", f"Precedence: {precedence}"
+    if mail.header("List-Id") or mail.header("List-Unsubscribe"):
+        return "auto_reply", "thư của danh sách thư (List-Id)"
+    if AUTO_SUBJECT.search(mail.subject or ""):
+        return "auto_reply", f"tiêu đề thư tự động: {mail.subject}"
+    return None
+
+
+def category_of(subject: str, text: str, default: str = "news") -> str:
+    for where in (subject, text[:3000]):
+        for key, pattern in CATEGORY_WORDS:
+            if re.search(pattern, where, re.IGNORECASE):
+                return key
+    return default
+
+
+def _stamp_lines(text: str) -> list[str]:
+    return [line.strip().strip("*").strip() for line in text.splitlines()[:60] if line.strip()]
+
+
+def secrecy_of(subject: str, text: str) -> str:
+    """A secrecy stamp stands alone on a line of the document, or in brackets in the subject."""
+    lines = _stamp_lines(text)
+    for key, stamp in SECRECY:
+        if stamp in lines or re.search(rf"[\[(]\s*{stamp}\s*[\])]", subject):
+            return key
+    return "none"
+
+
+def urgency_of(subject: str, text: str) -> str:
+    lines = " | ".join(_stamp_lines(text))
+    for key, pattern in URGENCY:
+        if re.search(rf"(?:^|\| )(?:{pattern})(?: \||$)", lines) or re.search(pattern, subject.upper()):
+            return key
+    return "normal"

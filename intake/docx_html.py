@@ -1,0 +1,274 @@
+"""Word documents (.docx) to clean HTML, in document order, with images handed back as files.
+
+python-docx reads the package; we walk the body's XML ourselves because python-docx has no notion of
+list nesting, merged cells or inline images, which a faithful draft needs.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from html import escape
+
+from docx import Document
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph
+
+HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@dataclass
+class Converted:
+    html: str
+    images: list[tuple[str, str, str, bytes]] = field(default_factory=list)  # (ref, filename, content type, bytes)
+    warnings: list[str] = field(default_factory=list)
+    text: str = ""
+    headings: list[str] = field(default_factory=list)
+
+
+class _Converter:
+    def __init__(self, doc):
+        self.doc = doc
+        self.out = Converted(html="")
+        self.list_formats = self._numbering_formats()
+
+    def _numbering_formats(self) -> dict[tuple[str, int], str]:
+        """(numId, level) → 'ul' or 'ol', read from the numbering part."""
+        try:
+            numbering = self.doc.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return {}
+        abstract = {}
+        for an in numbering.findall(qn("w:abstractNum")):
+            levels = {}
+            for lvl in an.findall(qn("w:lvl")):
+                fmt = lvl.find(qn("w:numFmt"))
+                kind = fmt.get(qn("w:val")) if fmt is not None else "decimal"
+                levels[int(lvl.get(qn("w:ilvl")))] = "ul" if kind in ("bullet", "none") else "ol"
+            abstract[an.get(qn("w:abstractNumId"))] = levels
+        formats = {}
+        for num in numbering.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            for level, kind in abstract.get(ref.get(qn("w:val")) if ref is not None else None, {}).items():
+                formats[(num.get(qn("w:numId")), level)] = kind
+        return formats
+
+    # -- inline content ---------------------------------------------------------------------------
+    def runs(self, p_el) -> str:
+        parts = []
+        for child in p_el:
+            if child.tag == qn("w:r"):
+                parts.append(self.run(child))
+            elif child.tag == qn("w:hyperlink"):
+                inner = "".join(self.run(r) for r in child.findall(qn("w:r")))
+                rid = child.get(qn("r:id"))
+                href = self.doc.part.rels[rid].target_ref if rid and rid in self.doc.part.rels else None
+                parts.append(f'<a href="{escape(href)}">{inner}</a>' if href else inner)
+            elif child.tag in (qn("w:ins"), qn("w:smartTag"), qn("w:sdt")):
+                parts.append(self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
+        return "".join(p for p in parts if p)
+
+    def run(self, r) -> str:
+        rpr = r.find(qn("w:rPr"))
+        pieces = []
+        for child in r:
+            if child.tag == qn("w:t"):
+                pieces.append(escape(child.text or ""))
+            elif child.tag == qn("w:tab"):
+                pieces.append(" ")
+            elif child.tag in (qn("w:br"), qn("w:cr")):
+                pieces.append("<br>")
+            elif child.tag == qn("w:drawing"):
+                pieces.append(self.image(child))
+        html = "".join(pieces)
+        if not html.strip() or rpr is None:
+            return html
+
+        def on(tag: str) -> bool:
+            el = rpr.find(qn(tag))
+            return el is not None and el.get(qn("w:val"), "true") not in ("0", "false", "none")
+
+        if on("w:u"):
+            html = f"<u>{html}</u>"
+        if on("w:i"):
+            html = f"<em>{html}</em>"
+        if on("w:b"):
+            html = f"<strong>{html}</strong>"
+        va = rpr.find(qn("w:vertAlign"))
+        if va is not None and va.get(qn("w:val")) in ("superscript", "subscript"):
+            tag = "sup" if va.get(qn("w:val")) == "superscript" else "sub"
+            html = f"<{tag}>{html}</{tag}>"
+        return html
+
+    def image(self, drawing) -> str:
+        blip = drawing.find(".//" + qn("a:blip"))
+        if blip is None:
+            return ""
+        rid = blip.get(qn("r:embed"))
+        if not rid or rid not in self.doc.part.rels:
+            return ""
+        part = self.doc.part.rels[rid].target_part
+        props = drawing.find(".//" + qn("wp:docPr"))
+        alt = (props.get("descr") or props.get("title") or "") if props is not None else ""
+        content_type = part.content_type
+        n = len(self.out.images) + 1
+        ext = part.partname.ext or "bin"
+        ref = f"docx-image-{n}"
+        self.out.images.append((ref, f"anh-{n}.{ext}", content_type, part.blob))
+        if content_type not in IMAGE_TYPES:
+            self.out.warnings.append(f"ảnh {n} ở định dạng {content_type}, trình duyệt không hiển thị được")
+        return f'<img src="cid:{ref}" alt="{escape(alt)}">'
+
+    # -- blocks -----------------------------------------------------------------------------------
+    def heading_level(self, para: Paragraph) -> int | None:
+        ppr = para._p.pPr
+        if ppr is not None:
+            outline = ppr.find(qn("w:outlineLvl"))
+            if outline is not None and int(outline.get(qn("w:val"))) < 6:
+                return int(outline.get(qn("w:val"))) + 1
+        style = para.style
+        while style is not None:
+            m = HEADING_STYLE.match(style.name or "") or HEADING_STYLE.match(style.style_id or "")
+            if m:
+                return int(m[1]) if m[1] else 1
+            style = style.base_style
+        return None
+
+    def list_info(self, para: Paragraph) -> tuple[str, int] | None:
+        """(list tag, level) from the paragraph's numbering, or its style's ("List Bullet" keeps it there)."""
+        ppr = para._p.pPr
+        numpr = ppr.numPr if ppr is not None else None
+        style = para.style
+        while (numpr is None or numpr.numId is None) and style is not None:
+            spr = style.element.pPr
+            style_num = spr.numPr if spr is not None else None
+            if style_num is not None and style_num.numId is not None:
+                level = numpr.ilvl if numpr is not None and numpr.ilvl is not None else style_num.ilvl
+                num_id, lvl = style_num.numId.val, level.val if level is not None else 0
+                break
+            style = style.base_style
+        else:
+            if numpr is None or numpr.numId is None:
+                return None
+            num_id, lvl = numpr.numId.val, numpr.ilvl.val if numpr.ilvl is not None else 0
+        if num_id == 0:
+            return None
+        return self.list_formats.get((str(num_id), lvl), "ul"), lvl
+
+    def paragraph(self, p_el) -> tuple[str, tuple[str, int] | None]:
+        para = Paragraph(p_el, self.doc)
+        inner = self.runs(p_el).strip()
+        text = re.sub(r"<[^>]+>", "", inner)
+        if text.strip():
+            self.out.text += text + "\n"
+        info = self.list_info(para)
+        if info is not None:
+            return inner, info
+        if not inner:
+            return "", None
+        level = self.heading_level(para)
+        if level:
+            self.out.headings.append(text)
+            return f"<h{level}>{inner}</h{level}>", None
+        align = para.alignment
+        cls = ' class="has-text-align-center"' if align is not None and int(align) == 1 else ""
+        return f"<p{cls}>{inner}</p>", None
+
+    def blocks(self, parent) -> str:
+        html: list[str] = []
+        stack: list[str] = []  # open list tags, innermost last
+
+        def close_to(depth: int) -> None:
+            while len(stack) > depth:
+                html.append(f"</li></{stack.pop()}>")
+
+        for child in parent.iterchildren():
+            if child.tag == qn("w:p"):
+                content, info = self.paragraph(child)
+                if info is None:
+                    close_to(0)
+                    if content:
+                        html.append(content)
+                    continue
+                kind, level = info
+                close_to(level + 1)
+                if len(stack) == level + 1 and stack[-1] != kind:  # a bullet list followed by a numbered one
+                    close_to(level)
+                if len(stack) == level + 1:
+                    html.append("</li>")
+                while len(stack) < level + 1:
+                    html.append(f"<{kind}>")
+                    stack.append(kind)
+                    if len(stack) < level + 1:
+                        html.append("<li>")
+                html.append(f"<li>{content}")
+            elif child.tag == qn("w:tbl"):
+                close_to(0)
+                html.append(self.table(child))
+            elif child.tag == qn("w:sdt"):
+                close_to(0)
+                content = child.find(qn("w:sdtContent"))
+                if content is not None:
+                    html.append(self.blocks(content))
+        close_to(0)
+        return "".join(html)
+
+    def table(self, tbl) -> str:
+        rows = tbl.findall(qn("w:tr"))
+        grid: list[list[dict]] = []
+        for tr in rows:
+            cells, col = [], 0
+            for tc in tr.findall(qn("w:tc")):
+                tcpr = tc.find(qn("w:tcPr"))
+                span, vmerge = 1, None
+                if tcpr is not None:
+                    gs = tcpr.find(qn("w:gridSpan"))
+                    span = int(gs.get(qn("w:val"))) if gs is not None else 1
+                    vm = tcpr.find(qn("w:vMerge"))
+                    if vm is not None:
+                        vmerge = vm.get(qn("w:val"), "continue")
+                cells.append({"tc": tc, "col": col, "span": span, "vmerge": vmerge, "rowspan": 1})
+                col += span
+            trpr = tr.find(qn("w:trPr"))
+            header = trpr is not None and trpr.find(qn("w:tblHeader")) is not None
+            grid.append([{**c, "header": header} for c in cells])
+        for r, cells in enumerate(grid):  # fold vertical merges into rowspans
+            for cell in cells:
+                if cell["vmerge"] == "restart":
+                    for below in grid[r + 1:]:
+                        match = next((c for c in below if c["col"] == cell["col"] and c["vmerge"] == "continue"), None)
+                        if match is None:
+                            break
+                        cell["rowspan"] += 1
+        out = ["<table>"]
+        head_rows = [cells for cells in grid if cells and cells[0]["header"]]
+        body_rows = grid[len(head_rows):] if head_rows == grid[: len(head_rows)] else grid
+        for section, rows_ in (("thead", head_rows if body_rows is not grid else []), ("tbody", body_rows)):
+            if not rows_:
+                continue
+            out.append(f"<{section}>")
+            for cells in rows_:
+                out.append("<tr>")
+                for cell in cells:
+                    if cell["vmerge"] == "continue":
+                        continue
+                    tag = "th" if section == "thead" else "td"
+                    attrs = (f' colspan="{cell["span"]}"' if cell["span"] > 1 else "") + (
+                        f' rowspan="{cell["rowspan"]}"' if cell["rowspan"] > 1 else "")
+                    inner = self.blocks(cell["tc"])
+                    if inner.startswith("<p>") and inner.endswith("</p>") and inner.count("<p>") == 1:
+                        inner = inner[3:-4]
+                    out.append(f"<{tag}{attrs}>{inner}</{tag}>")
+                out.append("</tr>")
+            out.append(f"</{section}>")
+        out.append("</table>")
+        return "".join(out)
+
+
+def docx_to_html(data: bytes) -> Converted:
+    doc = Document(io.BytesIO(data))
+    conv = _Converter(doc)
+    conv.out.html = conv.blocks(doc.element.body)
+    return conv.out

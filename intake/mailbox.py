@@ -1,0 +1,148 @@
+"""Watching the board's mailbox over IMAP: IDLE when the server offers it, polling otherwise.
+
+Each message in the inbox is handed to intake, and moved to the processed folder only after intake's
+transaction has committed. A crash between the two leaves the message in the inbox; on the next pass
+intake recognises it by (UIDVALIDITY, UID) or SHA-256 and it is only moved. Any connection error
+(server restart, ``doveadm kick``, a split IDLE response) ends in a reconnect and a fresh UID SEARCH.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import imapclient
+from imapclient.exceptions import IMAPClientError
+
+from intake.service import Intake, Where
+from newsroom.settings import ImapSettings
+
+log = logging.getLogger("toasoan.imap")
+
+
+def connect(cfg: ImapSettings, timeout: float = 30) -> imapclient.IMAPClient:
+    context = ssl.create_default_context(cafile=str(cfg.ca_file) if cfg.ca_file else None)
+    client = imapclient.IMAPClient(
+        cfg.host, port=cfg.port, ssl=cfg.security == "tls", ssl_context=context, timeout=timeout,
+    )
+    if cfg.security == "starttls":
+        client.starttls(context)
+    client.login(cfg.username, cfg.password.resolve())
+    return client
+
+
+class MailboxWatcher:
+    def __init__(self, cfg: ImapSettings, intake: Intake, on_processed: Callable[[], None] = lambda: None):
+        self.cfg, self.intake, self.on_processed = cfg, intake, on_processed
+        self.stop_event = threading.Event()
+        self.wake_event = threading.Event()
+        self.client: imapclient.IMAPClient | None = None
+        self.processed = cfg.processed_folder
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.wake_event.set()
+
+    def run(self) -> None:
+        """Blocking loop for a worker thread; returns when stop() is called."""
+        delay = 1.0
+        while not self.stop_event.is_set():
+            try:
+                self.client = connect(self.cfg)
+                self._ensure_folder()
+                delay = 1.0
+                self._watch()
+            except (OSError, IMAPClientError, socket.error, ssl.SSLError) as exc:
+                if self.stop_event.is_set():
+                    break
+                log.warning("IMAP %s:%s: %s; thử lại sau %.0f giây", self.cfg.host, self.cfg.port, exc, delay)
+            except Exception as exc:  # a secret missing or anything unexpected: keep the daemon alive
+                log.error("IMAP: %s; thử lại sau %.0f giây", exc, delay)
+            finally:
+                self._logout()
+            self.stop_event.wait(delay)
+            delay = min(delay * 2, 300)
+
+    def _logout(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            try:
+                client.logout()
+            except Exception:
+                try:
+                    client.shutdown()
+                except Exception:
+                    pass
+
+    def _ensure_folder(self) -> None:
+        """The processed folder, written with '/' in the configuration, in the server's own hierarchy."""
+        listing = self.client.list_folders(directory="", pattern="")
+        delimiter = listing[0][1].decode() if listing and listing[0][1] else "/"
+        self.processed = self.cfg.processed_folder.replace("/", delimiter)
+        if not self.client.folder_exists(self.processed):
+            self.client.create_folder(self.processed)
+            log.info("đã tạo thư mục %s", self.processed)
+
+    def _watch(self) -> None:
+        client = self.client
+        idle = self.cfg.idle and b"IDLE" in client.capabilities()
+        while not self.stop_event.is_set():
+            status = client.select_folder(self.cfg.inbox)
+            uidvalidity = int(status[b"UIDVALIDITY"])
+            self.sync(uidvalidity)
+            if idle:
+                self._idle_once()
+            else:
+                self.wake_event.wait(self.cfg.poll_seconds)
+                self.wake_event.clear()
+                client.noop()
+
+    def sync(self, uidvalidity: int) -> int:
+        """Process every message in the inbox; returns how many were handed to intake."""
+        client, handled = self.client, 0
+        for uid in sorted(client.search(["NOT", "DELETED"])):
+            if self.stop_event.is_set():
+                break
+            where = Where(self.cfg.inbox, uidvalidity, uid)
+            if not self.intake.seen(where):
+                data = client.fetch([uid], ["RFC822", "INTERNALDATE"]).get(uid)
+                if data is None:
+                    continue
+                internal = data.get(b"INTERNALDATE")
+                received = internal.astimezone(UTC) if isinstance(internal, datetime) and internal.tzinfo else (
+                    datetime.now(UTC))
+                self.intake.process(data[b"RFC822"], where, received)
+                handled += 1
+            self._move(uid)
+        if handled:
+            self.on_processed()
+        return handled
+
+    def _move(self, uid: int) -> None:
+        client = self.client
+        if client.has_capability("MOVE"):
+            client.move([uid], self.processed)
+        else:
+            client.copy([uid], self.processed)
+            client.delete_messages([uid])
+            client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
+
+    def _idle_once(self) -> None:
+        """One IDLE period: returns on new mail, on timeout, or when asked to stop."""
+        client = self.client
+        client.idle()
+        started = time.monotonic()
+        try:
+            while not self.stop_event.is_set() and time.monotonic() - started < self.cfg.idle_seconds:
+                responses = client.idle_check(timeout=1)
+                if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1):
+                    break
+                if any(r[0] == b"BYE" for r in responses if r):
+                    raise IMAPClientError("server said BYE")
+        finally:
+            client.idle_done()

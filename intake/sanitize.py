@@ -1,0 +1,38 @@
+"""The HTML allow-list every draft passes before it is stored (nh3, the Ammonia sanitiser).
+
+No scripts, event handlers, frames, forms or styles; links only to http(s) and mailto; images only
+from the message itself (cid:), never a remote resource that would track the reader.
+"""
+
+from __future__ import annotations
+
+import nh3
+
+TAGS = {
+    "p", "br", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "sub", "sup",
+    "ul", "ol", "li", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "a", "img",
+    "blockquote", "pre", "code", "hr", "span", "div", "figure", "figcaption",
+}
+ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "th": {"colspan", "rowspan", "scope"},
+    "td": {"colspan", "rowspan"},
+    "p": {"class"},
+    "ol": {"start"},
+}
+
+
+def _allowed_class(tag: str, attr: str, value: str) -> str | None:
+    if attr == "class":
+        return value if value == "has-text-align-center" else None
+    if tag == "img" and attr == "src":
+        return value if value.startswith("cid:") else None
+    return value
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto", "cid"},
+        link_rel="noopener noreferrer", attribute_filter=_allowed_class, strip_comments=True,
+    )

@@ -1,0 +1,145 @@
+"""Processing one message from the mailbox, exactly once, in one transaction.
+
+The raw bytes are archived before anything else, so even a message that crashes the parser is kept.
+A message already recorded under the same (mailbox, UIDVALIDITY, UID) or the same SHA-256 is not
+processed again: the caller only moves it to the processed folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from intake.analyze import Analysis, DeadlineFn, analyze
+from newsroom import workflow
+from newsroom.archive import Archive
+from newsroom.records import Draft, IncomingMessage, OutboxMail
+from newsroom.settings import Settings
+
+log = logging.getLogger("toasoan.intake")
+REFUSAL_INTERVAL = timedelta(hours=1)  # one explanation an hour per sender, so a loop cannot flood anyone
+
+
+@dataclass
+class Where:
+    mailbox: str
+    uidvalidity: int
+    uid: int
+
+
+class Intake:
+    def __init__(self, settings: Settings, factory: sessionmaker[Session], archive: Archive, deadline_fn: DeadlineFn):
+        self.settings, self.factory, self.archive, self.deadline_fn = settings, factory, archive, deadline_fn
+
+    def seen(self, where: Where) -> bool:
+        with self.factory() as session:
+            return session.scalar(select(IncomingMessage.id).where(
+                IncomingMessage.mailbox == where.mailbox, IncomingMessage.uidvalidity == where.uidvalidity,
+                IncomingMessage.uid == where.uid,
+            )) is not None
+
+    def process(self, raw: bytes, where: Where, received_at: datetime) -> IncomingMessage:
+        sha = self.archive.put(raw)
+        with self.factory.begin() as session:
+            existing = session.scalar(select(IncomingMessage).where(or_(
+                IncomingMessage.sha256 == sha,
+                (IncomingMessage.mailbox == where.mailbox) & (IncomingMessage.uidvalidity == where.uidvalidity)
+                & (IncomingMessage.uid == where.uid),
+            )).limit(1))
+            if existing is not None:
+                log.info("thư %s đã xử lý (bản ghi %s); bỏ qua", where, existing.id)
+                return existing
+
+            def ours(ids: list[str]) -> bool:
+                return bool(ids) and session.scalar(select(OutboxMail.id).where(
+                    or_(OutboxMail.message_id.in_(ids), OutboxMail.draft_id.in_(
+                        select(Draft.id).where(Draft.thread_root.in_(ids))))).limit(1)) is not None
+
+            try:
+                analysis = analyze(raw, self.settings, received_at, self.deadline_fn, ours)
+            except Exception as exc:  # a parser bug must not lose the message or stop the mailbox
+                log.exception("không phân tích được thư %s (sha256 %s)", where, sha)
+                incoming = self._record(session, where, sha, None, "refused", f"lỗi phân tích: {exc}", received_at)
+                return incoming
+            mail = analysis.mail
+            incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at)
+            handler = getattr(self, f"_on_{analysis.kind}")
+            handler(session, analysis, incoming, received_at)
+            return incoming
+
+    def _record(self, session, where, sha, analysis, kind, outcome, received_at) -> IncomingMessage:
+        mail = analysis.mail if analysis else None
+        incoming = IncomingMessage(
+            mailbox=where.mailbox, uidvalidity=where.uidvalidity, uid=where.uid, sha256=sha,
+            message_id=mail.message_id if mail else None, sender=mail.sender_address if mail else None,
+            subject=mail.subject[:1000] if mail else None, kind=kind, outcome=outcome or "", received_at=received_at,
+            processed_at=received_at,
+        )
+        session.add(incoming)
+        session.flush()
+        return incoming
+
+    def _on_submission(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
+        draft = workflow.open_draft(session, self.settings, self.archive, a.submission, incoming, a.deadline, now)
+        incoming.outcome = f"bài {draft.key} ({draft.status})"
+        log.info("thư %s → bài %s (%s, %s)", incoming.id, draft.key, draft.category, draft.status)
+
+    def _on_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
+        mail = a.mail
+        person = self.settings.board_member(mail.sender_address)
+        if person is None:
+            incoming.outcome = "trả lời từ người ngoài Ban biên tập: bỏ qua"
+            log.warning("trả lời từ %s (không thuộc Ban biên tập) bị bỏ qua", mail.sender_address)
+            workflow.audit(session, None, mail.sender_address, "reply_ignored", now, reason="not on roster",
+                           message_id=mail.message_id)
+            return
+        draft = None
+        if a.key is not None and a.key_valid:
+            draft = session.scalar(select(Draft).where(Draft.key == a.key.draft_key))
+        if draft is None:
+            incoming.outcome = "khóa trả lời không hợp lệ: bỏ qua"
+            log.warning("trả lời của %s mang khóa không hợp lệ %s", mail.sender_address, a.key)
+            workflow.audit(session, None, mail.sender_address, "reply_ignored", now, reason="bad key",
+                           message_id=mail.message_id)
+            return
+        incoming.draft_id = draft.id
+        if a.command is None:
+            incoming.outcome = "không hiểu lệnh"
+            workflow.answer_board_member(
+                session, self.settings, draft, person,
+                f"Hệ thống chưa hiểu trả lời của đồng chí về bài {draft.key} “{draft.title}”.",
+                mail.message_id, now,
+            )
+            return
+        try:
+            workflow.decide(
+                session, self.settings, draft, action=a.command.action, reason=a.command.reason, person=person,
+                revision_number=a.key.revision, incoming=incoming,
+                authentication=mail.header("Authentication-Results")[:2000], now=now,
+            )
+            incoming.outcome = f"{a.command.action} bài {draft.key}"
+        except workflow.DecisionRefused as refused:
+            incoming.outcome = f"quyết định không được thực hiện: {refused}"
+            workflow.answer_board_member(session, self.settings, draft, person, str(refused), mail.message_id, now)
+
+    def _on_auto_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
+        log.info("thư tự động từ %s: %s", a.mail.sender_address, a.reason)
+
+    _on_bounce = _on_auto_reply
+
+    def _on_refused(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
+        mail = a.mail
+        log.warning("từ chối thư của %s: %s", mail.sender_address, a.reason)
+        recent = session.scalar(select(IncomingMessage.id).where(
+            IncomingMessage.sender == mail.sender_address, IncomingMessage.kind == "refused",
+            IncomingMessage.id != incoming.id, IncomingMessage.processed_at > now - REFUSAL_INTERVAL,
+        ).limit(1))
+        if recent is None and mail.sender_address:
+            workflow.refuse_message(session, self.settings, mail.sender_address, mail.sender_name, mail.subject,
+                                    a.reason, mail.message_id, now)
+
+

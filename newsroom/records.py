@@ -1,0 +1,204 @@
+"""The records: every draft, message, decision and mail the newsroom keeps.
+
+The database is both the source of truth and the work queue: mail to send and posts to publish are rows
+with a status, an attempt count, a next-attempt time and a lease, so a restart loses and repeats nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every engine (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class IncomingMessage(Base):
+    """One message seen in the mailbox; (mailbox, uidvalidity, uid) and sha256 make it processed once."""
+
+    __tablename__ = "incoming_messages"
+    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(200))
+    uidvalidity: Mapped[int]
+    uid: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(500), index=True)
+    sender: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))  # submission | reply | auto_reply | bounce | refused
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Draft(Base):
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), unique=True)  # tracking code people see: TS00042
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)  # finds its post
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    category: Mapped[str] = mapped_column(String(30))
+    urgency: Mapped[str] = mapped_column(String(20), default="normal")
+    secrecy: Mapped[str] = mapped_column(String(20), default="none")
+    title: Mapped[str] = mapped_column(Text)
+    sender_address: Mapped[str] = mapped_column(String(320))
+    sender_name: Mapped[str] = mapped_column(String(300), default="")
+    department: Mapped[str | None] = mapped_column(String(300))
+    author: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(300))
+    deadline_at: Mapped[datetime | None]
+    deadline_rule: Mapped[str | None] = mapped_column(String(60))
+    deadline_start: Mapped[datetime | None]
+    deadline_start_event: Mapped[str | None] = mapped_column(String(20))
+    thread_root: Mapped[str | None] = mapped_column(String(500))  # Message-ID every mail about it refers to
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    post_id: Mapped[str | None] = mapped_column(String(100))
+    post_url: Mapped[str | None] = mapped_column(Text)
+    publish_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    publish_next_at: Mapped[datetime | None]
+    publish_lease_until: Mapped[datetime | None]
+    publish_error: Mapped[str | None] = mapped_column(Text)
+
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="draft", order_by="Revision.number", cascade="all, delete-orphan"
+    )
+    decisions: Mapped[list[Decision]] = relationship(order_by="Decision.id", cascade="all, delete-orphan")
+
+    @property
+    def latest(self) -> Revision:
+        return self.revisions[-1]
+
+
+class Revision(Base):
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("draft_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    document: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    warnings: Mapped[list[Any]] = mapped_column(default=list)
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    draft: Mapped[Draft] = relationship(back_populates="revisions")
+    files: Mapped[list[StoredFile]] = relationship(order_by="StoredFile.id", cascade="all, delete-orphan")
+
+
+class StoredFile(Base):
+    """An attachment or image of a revision; its bytes live in the archive under their SHA-256."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revisions.id"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(150))
+    size: Mapped[int]
+    use: Mapped[str] = mapped_column(String(20))  # body | image | download | ignored
+    ref: Mapped[str | None] = mapped_column(String(255))  # how the body HTML refers to it (cid:…)
+    cms_media_id: Mapped[str | None] = mapped_column(String(100))
+    cms_url: Mapped[str | None] = mapped_column(Text)
+
+
+class Decision(Base):
+    """A board member's decision, with the message it came from: who approved this, and when."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
+    revision_number: Mapped[int]
+    action: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor_address: Mapped[str] = mapped_column(String(320))
+    actor_name: Mapped[str] = mapped_column(String(300), default="")
+    actor_role: Mapped[str] = mapped_column(String(60), default="")
+    message_id: Mapped[str | None] = mapped_column(String(500))
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+    authentication: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMail(Base):
+    """A mail to send; it has its Message-ID from the moment it is queued, so a retry is the same mail."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(40))
+    recipients: Mapped[list[Any]] = mapped_column()
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class EscalationSent(Base):
+    """One step of the deadline ladder sent to one person for one draft: sent once, across restarts."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (UniqueConstraint("draft_id", "step", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
+    step: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(320))
+    event: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

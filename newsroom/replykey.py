@@ -1,0 +1,49 @@
+"""Reply keys: an HMAC of the draft's key and revision under the site's secret.
+
+The key travels in the Reply-To plus-address (``bbt+ts00042-1-3f9a…@``) and in the subject tag, so a
+reply can be tied to one draft and one revision and a forged or cross-draft key is recognised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+
+TOKEN_RE = re.compile(r"\b(ts\d{5,})-(\d{1,4})-([0-9a-f]{16})\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReplyKey:
+    draft_key: str
+    revision: int
+    mac: str
+
+    @property
+    def token(self) -> str:
+        return f"{self.draft_key.lower()}-{self.revision}-{self.mac}"
+
+
+def _mac(secret: str, draft_key: str, revision: int) -> str:
+    msg = f"{draft_key.upper()}:{revision}".encode()
+    return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()[:16]
+
+
+def make(secret: str, draft_key: str, revision: int) -> ReplyKey:
+    return ReplyKey(draft_key.upper(), revision, _mac(secret, draft_key, revision))
+
+
+def find(text: str) -> ReplyKey | None:
+    """The first key-shaped token in ``text``, not yet verified."""
+    m = TOKEN_RE.search(text or "")
+    return ReplyKey(m[1].upper(), int(m[2]), m[3].lower()) if m else None
+
+
+def verify(secret: str, key: ReplyKey) -> bool:
+    return hmac.compare_digest(_mac(secret, key.draft_key, key.revision), key.mac)
+
+
+def plus_address(address: str, key: ReplyKey) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local}+{key.token}@{domain}"

@@ -1,0 +1,319 @@
+"""The site's configuration: one TOML file over a preset, validated so that an error names its key.
+
+Secrets never sit in the file. A key ``password_env`` names an environment variable and
+``password_file`` a file; they are resolved when a connection is made, so that ``check-config``
+and the daemon can report a missing secret by the key that names it instead of refusing to start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CATEGORIES = (
+    "news", "event_report", "urgent_dispatch", "legal_document", "direction", "schedule", "invitation",
+    "propaganda", "procedure", "statistics", "science", "qa", "other",
+)
+START_EVENTS = ("received", "signed", "event", "approved", "effective")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who edits the file."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Secret(Strict):
+    """Where a secret comes from: an environment variable or a file, never the TOML itself."""
+
+    env: str | None = None
+    file: Path | None = None
+    key: str = ""  # the dotted key, for messages
+    value: str | None = Field(default=None, repr=False)  # set by code only (inspect's throw-away key)
+
+    def resolve(self) -> str:
+        if self.value:
+            return self.value
+        if self.env:
+            value = os.environ.get(self.env)
+            if not value:
+                raise ConfigError(f"{self.key}_env: biến môi trường {self.env} chưa được đặt")
+            return value
+        if self.file:
+            try:
+                return self.file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{self.key}_file: không đọc được {self.file}: {exc.strerror}") from exc
+        raise ConfigError(f"{self.key}: thiếu {self.key}_env hoặc {self.key}_file")
+
+
+def _secret(data: dict, name: str, key: str, base: Path, required: bool = True) -> Secret | None:
+    env, file = data.pop(f"{name}_env", None), data.pop(f"{name}_file", None)
+    if name in data:
+        raise ConfigError(f"{key}: không ghi bí mật trong tệp cấu hình; dùng {key}_env hoặc {key}_file")
+    if env and file:
+        raise ConfigError(f"{key}: chỉ dùng một trong {key}_env và {key}_file")
+    if not env and not file:
+        if required:
+            raise ConfigError(f"{key}: thiếu {key}_env hoặc {key}_file")
+        return None
+    return Secret(env=env, file=(base / file) if file else None, key=key)
+
+
+class ImapSettings(Strict):
+    host: str
+    port: int = 993
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str
+    password: Secret
+    ca_file: Path | None = None
+    inbox: str = "INBOX"
+    processed_folder: str = "Toasoan/Processed"
+    idle: bool = True
+    poll_seconds: float = Field(60, gt=0)
+    idle_seconds: float = Field(600, gt=0)  # re-issue IDLE this often (RFC 2177 asks for < 29 min)
+
+
+class SmtpSettings(Strict):
+    host: str
+    port: int = 587
+    security: Literal["tls", "starttls", "none"] = "starttls"
+    username: str | None = None
+    password: Secret | None = None
+    ca_file: Path | None = None
+    from_address: str
+    from_name: str = "Ban biên tập"
+    timeout_seconds: float = 30
+
+
+class CmsSettings(Strict):
+    kind: Literal["wordpress", "folder"] = "wordpress"
+    url: str = ""  # WordPress site root
+    username: str | None = None
+    password: Secret | None = None
+    folder: Path | None = None  # kind = "folder": where previews are written
+    categories: dict[str, str] = Field(default_factory=dict)  # canonical key -> CMS category name
+    timeout_seconds: float = 60
+
+    @model_validator(mode="after")
+    def _complete(self) -> CmsSettings:
+        if self.kind == "wordpress" and (not self.url or not self.username or self.password is None):
+            raise ValueError("kind = 'wordpress' cần url, username và password_env/password_file")
+        if self.kind == "folder" and self.folder is None:
+            raise ValueError("kind = 'folder' cần folder")
+        return self
+
+
+class Person(Strict):
+    name: str
+    address: str
+    role: str = "thanh_vien"
+
+    @field_validator("address")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v):
+            raise ValueError(f"địa chỉ thư không hợp lệ: {v!r}")
+        return v.lower()
+
+
+class Department(Strict):
+    name: str
+    addresses: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+
+
+class Role(Strict):
+    name: str  # Vietnamese title
+    may_approve: bool = False
+
+
+class Rule(Strict):
+    category: str
+    amount: float = Field(gt=0)
+    unit: Literal["hours", "working_hours", "days", "working_days", "same_day"]
+    start_event: Literal["received", "signed", "event", "approved", "effective"] = "received"
+    article: str
+    description: str = ""
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in CATEGORIES:
+            raise ValueError(f"hạng mục không có: {v!r}; dùng một trong {', '.join(CATEGORIES)}")
+        return v
+
+
+def _parse_span(text: str) -> tuple[time, time]:
+    m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", text)
+    if not m:
+        raise ValueError(f"khoảng giờ không hợp lệ: {text!r} (viết như 07:30-11:30)")
+    a, b = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+    if not a < b:
+        raise ValueError(f"giờ bắt đầu phải trước giờ kết thúc: {text!r}")
+    return a, b
+
+
+class Calendar(Strict):
+    office_hours: str = "07:30-11:30,13:30-17:00"
+    working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
+    extra_days_off: list[str] = Field(default_factory=list)  # ISO dates
+    extra_working_days: list[str] = Field(default_factory=list)
+
+    @field_validator("office_hours")
+    @classmethod
+    def _spans(cls, v: str) -> str:
+        spans = [_parse_span(part) for part in v.split(",")]
+        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+            if not end <= start:
+                raise ValueError(f"các khoảng giờ phải theo thứ tự và không chồng nhau: {v!r}")
+        return v
+
+    def spans(self) -> list[tuple[time, time]]:
+        return [_parse_span(part) for part in self.office_hours.split(",")]
+
+
+class Settings(Strict):
+    preset: str
+    preset_name: str = ""
+    regulation: str = ""
+    site_name: str
+    language: Literal["vi", "en"] = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    data_dir: Path
+    database_url: str | None = None
+    secret: Secret
+    trusted_authserv_id: str | None = None
+    imap: ImapSettings
+    smtp: SmtpSettings
+    cms: CmsSettings
+    office_head: Person
+    board: list[Person] = Field(min_length=1)
+    departments: list[Department] = Field(default_factory=list)
+    roles: dict[str, Role] = Field(default_factory=dict)
+    calendar: Calendar = Field(default_factory=Calendar)
+    rules: dict[str, Rule] = Field(default_factory=dict)
+    default_category: str = "news"
+    max_message_bytes: int = 40 * 1024 * 1024
+    max_attachments: int = 30
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        for i, person in enumerate(self.board):
+            if self.roles and person.role not in self.roles:
+                raise ValueError(
+                    f"board[{i}].role: vai trò {person.role!r} không có trong roles "
+                    f"({', '.join(self.roles)})"
+                )
+        for name, rule in self.rules.items():
+            if name != rule.category and name not in CATEGORIES and not rule.category:
+                raise ValueError(f"rules.{name}: thiếu category")
+        return self
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'toasoan.db'}"
+
+    def board_member(self, address: str) -> Person | None:
+        address = address.lower()
+        return next((p for p in self.board if p.address == address), None)
+
+    def department_of(self, address: str) -> Department | None:
+        address = address.lower()
+        domain = address.rpartition("@")[2]
+        for dep in self.departments:
+            if address in (a.lower() for a in dep.addresses) or domain in (d.lower() for d in dep.domains):
+                return dep
+        return None
+
+    def rule_for(self, category: str) -> tuple[str, Rule] | None:
+        """The preset rule for a category; the first rule naming it wins, in file order."""
+        for rule_id, rule in self.rules.items():
+            if rule.category == category:
+                return rule_id, rule
+        return None
+
+
+def preset_names() -> list[str]:
+    return sorted(p.name[:-5] for p in resources.files("config.presets").iterdir() if p.name.endswith(".toml"))
+
+
+def load_preset(name: str) -> dict:
+    if name not in preset_names():
+        raise ConfigError(f"preset: không có preset {name!r}; có: {', '.join(preset_names())}")
+    return tomllib.loads(resources.files("config.presets").joinpath(f"{name}.toml").read_text("utf-8"))
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def _pull_secrets(raw: dict, base: Path) -> None:
+    raw["secret"] = _secret(raw, "secret", "secret", base)
+    for section, required in (("imap", True), ("smtp", False), ("cms", False)):
+        if isinstance(raw.get(section), dict):
+            raw[section]["password"] = _secret(
+                raw[section], "password", f"{section}.password", base, required=required
+            )
+    if isinstance(raw.get("database"), dict):
+        db = raw.pop("database")
+        raw["database_url"] = _secret(db, "url", "database.url", base, required=False)
+
+
+def _location(loc: tuple) -> str:
+    return ".".join(str(part) if not isinstance(part, int) else f"[{part}]" for part in loc).replace(".[", "[")
+
+
+def settings_from_dict(raw: dict, base: Path) -> Settings:
+    raw = dict(raw)
+    preset_name = raw.get("preset")
+    if not preset_name:
+        raise ConfigError("preset: thiếu khóa preset (một trong: " + ", ".join(preset_names()) + ")")
+    preset = load_preset(preset_name)
+    meta = {"preset_name": preset.pop("name", preset_name), "regulation": preset.pop("regulation", "")}
+    preset.pop("id", None)
+    raw = _merge(_merge(meta, preset), raw)
+    _pull_secrets(raw, base)
+    db_secret = raw.get("database_url")
+    if isinstance(db_secret, Secret):
+        raw["database_url"] = db_secret.resolve()
+    data_dir = Path(raw.get("data_dir", "data"))
+    raw["data_dir"] = data_dir if data_dir.is_absolute() else base / data_dir
+    cms = raw.get("cms")
+    if isinstance(cms, dict) and cms.get("folder"):
+        folder = Path(cms["folder"])
+        cms["folder"] = folder if folder.is_absolute() else base / folder
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            where = _location(tuple(p for p in err["loc"] if p not in ("function-after",)))
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{where or '(gốc)'}: {msg}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_settings(path: str | Path) -> Settings:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"không đọc được tệp cấu hình {path}: {exc.strerror}") from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML không hợp lệ: {exc}") from exc
+    return settings_from_dict(raw, path.resolve().parent)

@@ -1,0 +1,47 @@
+"""A CMS that is a folder of static HTML pages: for trying the product, previews, and sites with no CMS."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+from pathlib import Path
+
+from publisher.cms import Media, Post, PostContent
+
+
+class FolderCms:
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "media").mkdir(parents=True, exist_ok=True)
+
+    async def aclose(self) -> None:
+        return None
+
+    async def check(self) -> str:
+        return f"ghi vào thư mục {self.root}"
+
+    async def find_post(self, uid: str) -> Post | None:
+        page = self.root / f"{uid}.html"
+        return Post(uid, page.as_uri()) if page.exists() else None
+
+    async def upload_media(self, filename: str, content_type: str, data: bytes, alt: str) -> Media:
+        name = f"{hashlib.sha256(data).hexdigest()[:16]}-{filename}"
+        (self.root / "media" / name).write_bytes(data)
+        return Media(name, f"media/{name}")
+
+    async def create_post(self, content: PostContent) -> Post:
+        page = self.root / f"{content.uid}.html"
+        tmp = page.with_suffix(".tmp")
+        tmp.write_text(
+            f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"><title>{html.escape(content.title)}'
+            f"</title></head><body><article><h1>{html.escape(content.title)}</h1>"
+            f'<p class="category">{html.escape(content.category)}</p>{content.html}</article></body></html>\n',
+            encoding="utf-8",
+        )
+        tmp.replace(page)
+        index = self.root / "index.json"
+        entries = json.loads(index.read_text("utf-8")) if index.exists() else []
+        entries.append({"key": content.key, "title": content.title, "page": page.name})
+        index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+        return Post(content.uid, page.as_uri())

@@ -1,0 +1,124 @@
+"""Publishing approved drafts, exactly once.
+
+A draft is claimed with a lease; the publisher first asks the CMS for a post carrying the draft's key
+(a retry after a crash finds it), uploads each image once (its CMS id is committed as soon as it
+exists), then creates the post and records it. Failures are retried with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html as htmllib
+import logging
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from newsroom import workflow
+from newsroom.archive import Archive
+from newsroom.records import Draft, StoredFile, utcnow
+from newsroom.settings import Settings
+from publisher.cms import Cms, PostContent
+
+log = logging.getLogger("toasoan.publisher")
+LEASE = timedelta(minutes=10)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60 * 2 ** attempts, 6 * 3600))
+
+
+class Publisher:
+    def __init__(self, settings: Settings, factory: sessionmaker[Session], archive: Archive, cms: Cms):
+        self.settings, self.factory, self.archive, self.cms = settings, factory, archive, cms
+
+    def _claim(self, now: datetime) -> list[int]:
+        with self.factory.begin() as session:
+            query = select(Draft).where(
+                Draft.status == "approved", or_(Draft.publish_next_at.is_(None), Draft.publish_next_at <= now),
+                or_(Draft.publish_lease_until.is_(None), Draft.publish_lease_until < now),
+            ).order_by(Draft.id).limit(10)
+            if session.bind.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            drafts = list(session.scalars(query))
+            for draft in drafts:
+                draft.publish_lease_until = now + LEASE
+            return [d.id for d in drafts]
+
+    async def run_due(self, now: datetime | None = None) -> int:
+        now = now or utcnow()
+        published = 0
+        for draft_id in await asyncio.to_thread(self._claim, now):
+            try:
+                await self.publish(draft_id)
+                published += 1
+            except Exception as exc:
+                log.warning("đăng bài %s thất bại: %s", draft_id, exc)
+                await asyncio.to_thread(self._failed, draft_id, str(exc))
+        return published
+
+    def _failed(self, draft_id: int, error: str) -> None:
+        now = utcnow()
+        with self.factory.begin() as session:
+            draft = session.get(Draft, draft_id)
+            workflow.publish_failed(session, draft, error, now + retry_delay(draft.publish_attempts), now)
+
+    def _load(self, draft_id: int) -> tuple[Draft, list[StoredFile]]:
+        with self.factory() as session:
+            draft = session.get(Draft, draft_id)
+            files = list(draft.latest.files)
+            _ = draft.latest.body_html
+            return draft, files
+
+    def _save_media(self, file_id: int, media_id: str, url: str) -> None:
+        with self.factory.begin() as session:
+            row = session.get(StoredFile, file_id)
+            row.cms_media_id, row.cms_url = media_id, url
+
+    def _done(self, draft_id: int, post_id: str, url: str) -> None:
+        with self.factory.begin() as session:
+            draft = session.get(Draft, draft_id)
+            if draft.status == "approved":
+                workflow.mark_published(session, self.settings, draft, post_id, url, utcnow())
+
+    def render(self, draft: Draft, files: list[StoredFile]) -> str:
+        """The body with images pointing at their CMS copies, downloads linked, and the source line."""
+        body = draft.latest.body_html
+        for f in files:
+            if f.use == "image" and f.cms_url and f.ref:
+                body = body.replace(f'src="cid:{f.ref}"', f'src="{htmllib.escape(f.cms_url)}"')
+        body = re.sub(r'<img src="cid:[^"]*"[^>]*>', "", body)
+        downloads = [f for f in files if f.use == "download" and f.cms_url]
+        if downloads:
+            items = "".join(f'<li><a href="{htmllib.escape(f.cms_url)}">{htmllib.escape(f.filename)}</a></li>'
+                            for f in downloads)
+            body += f"<p><strong>Tệp đính kèm:</strong></p><ul>{items}</ul>"
+        credit = []
+        if draft.author:
+            credit.append(f"<strong>Tác giả:</strong> {htmllib.escape(draft.author)}")
+        if draft.source:
+            credit.append(f"<strong>Nguồn:</strong> {htmllib.escape(draft.source)}")
+        if credit:
+            body += f'<p class="toasoan-source">{" — ".join(credit)}</p>'
+        return body
+
+    async def publish(self, draft_id: int) -> None:
+        draft, files = await asyncio.to_thread(self._load, draft_id)
+        existing = await self.cms.find_post(draft.uid)
+        if existing is None:
+            for f in files:
+                if f.cms_url or f.use not in ("image", "download"):
+                    continue
+                data = await asyncio.to_thread(self.archive.get, f.sha256)
+                media = await self.cms.upload_media(f.filename, f.content_type, data, draft.title)
+                f.cms_media_id, f.cms_url = media.id, media.url
+                await asyncio.to_thread(self._save_media, f.id, media.id, media.url)
+            category = self.settings.cms.categories.get(draft.category, "")
+            content = PostContent(key=draft.key, uid=draft.uid, title=draft.title, html=self.render(draft, files), category=category)
+            existing = await self.cms.create_post(content)
+            log.info("đã đăng bài %s: %s", draft.key, existing.url)
+        else:
+            log.info("bài %s đã có trên trang (%s): ghi nhận, không đăng lần hai", draft.key, existing.url)
+        await asyncio.to_thread(self._done, draft_id, existing.id, existing.url)

@@ -1,0 +1,119 @@
+"""Vietnamese working time: office hours, public holidays and the Civil Code's rules for periods.
+
+Holidays (with substituted and observed days, and the Saturdays worked to bridge them) come from the
+``holidays`` package; a site adds its own days off and working days. Periods follow Bộ luật Dân sự 2015:
+Art. 147, a period in days does not count the day it starts; Art. 148, it ends at the end (24:00) of its
+last day, moved to the end of the next working day when that day is a rest day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from newsroom.settings import Calendar
+
+MAX_SCAN_DAYS = 3660  # a calendar with no working day at all must not loop forever
+
+
+class WorkingCalendar:
+    def __init__(self, cal: Calendar, tz: str = "Asia/Ho_Chi_Minh"):
+        self.tz = ZoneInfo(tz)
+        self.spans = cal.spans()
+        self.weekdays = set(cal.working_weekdays)
+        self.days_off = {date.fromisoformat(d) for d in cal.extra_days_off}
+        self.working_days = {date.fromisoformat(d) for d in cal.extra_working_days}
+
+    @cached_property
+    def _holidays(self) -> holidays.HolidayBase:
+        return holidays.country_holidays("VN")  # years are filled in lazily on lookup
+
+    def holiday_name(self, day: date) -> str | None:
+        return self._holidays.get(day)
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_days:
+            return True
+        if day in self.days_off:
+            return False
+        if day in self._holidays:
+            return False
+        if day.weekday() in self.weekdays:
+            return True
+        self._holidays.get(day)  # make sure the year is populated before asking about bridged Saturdays
+        return day in self._holidays.weekend_workdays
+
+    def next_working_day(self, day: date) -> date:
+        """The first working day on or after ``day``."""
+        for _ in range(MAX_SCAN_DAYS):
+            if self.is_working_day(day):
+                return day
+            day += timedelta(days=1)
+        raise ValueError("lịch làm việc không có ngày làm việc nào")
+
+    def end_of(self, day: date) -> datetime:
+        """24:00 of ``day``, i.e. the first instant of the next day, in the site's zone."""
+        return datetime.combine(day + timedelta(days=1), time(0), self.tz)
+
+    def local(self, moment: datetime) -> datetime:
+        if moment.tzinfo is None:
+            raise ValueError("thời điểm thiếu múi giờ")
+        return moment.astimezone(self.tz)
+
+    def add_hours(self, start: datetime, hours: float) -> datetime:
+        """Wall-clock hours: nights and holidays count (Đắk Mar Đ8.1b)."""
+        return self.local(start) + timedelta(hours=hours)
+
+    def add_days(self, start: datetime, days: int) -> datetime:
+        """Calendar days, Art. 147–148: from the next day; ends 24:00, pushed past a rest day."""
+        last = self.local(start).date() + timedelta(days=days)
+        return self.end_of(self.next_working_day(last))
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Working days counted from the day after the start; ends 24:00 of the last one."""
+        day = self.local(start).date()
+        for _ in range(days):
+            day = self.next_working_day(day + timedelta(days=1))
+        return self.end_of(day)
+
+    def same_day(self, start: datetime) -> datetime:
+        """'Ngay' (at once): by the end of the start's working day, or of the next one."""
+        return self.end_of(self.next_working_day(self.local(start).date()))
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """Hours counted only inside office hours ("tính theo giờ hành chính", Đắk Mar Đ8.1c)."""
+        remaining = timedelta(hours=hours)
+        moment = self.local(start)
+        day = moment.date()
+        for _ in range(MAX_SCAN_DAYS):
+            if self.is_working_day(day):
+                for begin, end in self.spans:
+                    span_start = datetime.combine(day, begin, self.tz)
+                    span_end = datetime.combine(day, end, self.tz)
+                    if moment >= span_end:
+                        continue
+                    moment = max(moment, span_start)
+                    available = span_end - moment
+                    if remaining <= available:
+                        return moment + remaining
+                    remaining -= available
+                    moment = span_end
+            day += timedelta(days=1)
+            moment = datetime.combine(day, time(0), self.tz)
+        raise ValueError("lịch làm việc không có giờ làm việc nào")
+
+    def add(self, start: datetime, amount: float, unit: str) -> datetime:
+        if unit == "hours":
+            return self.add_hours(start, amount)
+        if unit == "working_hours":
+            return self.add_working_hours(start, amount)
+        if unit == "days":
+            return self.add_days(start, int(amount))
+        if unit == "working_days":
+            return self.add_working_days(start, int(amount))
+        if unit == "same_day":
+            return self.same_day(start)
+        raise ValueError(f"đơn vị thời hạn không có: {unit}")

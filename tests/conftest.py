@@ -1,0 +1,209 @@
+"""Fixtures: real Dovecot, aiosmtpd and WordPress for the session, and a fresh site (config, data, people)
+for each test, with the daemon running in a thread against them."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import secrets
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsroom.settings import load_settings
+from tests.servers.common import missing
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    from tests.servers.dovecot import Dovecot
+
+    server = Dovecot()
+    try:
+        server.start()
+    except RuntimeError as exc:
+        server.stop()
+        missing("Dovecot", str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_server(dovecot):
+    from tests.servers.smtp import SmtpServer
+
+    server = SmtpServer(dovecot.cert, dovecot.key, lmtp_port=dovecot.lmtp_port).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def wordpress():
+    from tests.servers.wordpress import WordPress
+
+    server = WordPress()
+    try:
+        server.start()
+    except Exception as exc:
+        server.stop()
+        missing("WordPress", str(exc))
+    yield server
+    server.stop()
+
+
+class Clock:
+    """The daemon's clock in tests: real time shifted by an offset a test can move forward."""
+
+    def __init__(self):
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta) -> None:
+        self.offset += timedelta(**delta)
+
+
+class Site:
+    """One site: its people (with real mailboxes), its configuration file, and the daemon when started."""
+
+    def __init__(self, root: Path, dovecot, smtp_server, cms: dict, preset: str = "kep"):
+        n = next(_counter)
+        self.domain = f"t{n}-{secrets.token_hex(3)}.kep.gov.vn"
+        self.dovecot, self.smtp = dovecot, smtp_server
+        self.board_box = f"bbt@{self.domain}"
+        self.people = {
+            "truongban": (f"truongban@{self.domain}", "Nguyễn Văn An", "truong_ban"),
+            "phoban": (f"phoban@{self.domain}", "Trần Thị Bình", "pho_ban"),
+            "thanhvien": (f"thanhvien@{self.domain}", "Lê Văn Cường", "thanh_vien"),
+        }
+        self.head = f"chutich@{self.domain}"
+        self.department = f"vhxh@{self.domain}"
+        for address in [self.board_box, self.head, self.department, *(p[0] for p in self.people.values())]:
+            dovecot.add_user(address)
+        (root / "secrets").mkdir()
+        (root / "secrets" / "reply-key").write_text(secrets.token_hex(32))
+        (root / "secrets" / "imap").write_text(dovecot.users[self.board_box])
+        (root / "secrets" / "smtp").write_text(smtp_server.password)
+        cms = dict(cms)
+        if "password" in cms:
+            (root / "secrets" / "cms").write_text(cms.pop("password"))
+            cms["password_file"] = "secrets/cms"
+        board = "\n".join(
+            f'[[board]]\nname = "{name}"\naddress = "{addr}"\nrole = "{role}"\n'
+            for addr, name, role in self.people.values()
+        )
+        cms_lines = "\n".join(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in cms.items())
+        self.config = root / "site.toml"
+        self.config.write_text(f"""
+preset = "{preset}"
+site_name = "Cổng thông tin điện tử thị trấn Kép"
+data_dir = "data"
+secret_file = "secrets/reply-key"
+
+[imap]
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "none"
+username = "{self.board_box}"
+password_file = "secrets/imap"
+poll_seconds = 1
+
+[smtp]
+host = "127.0.0.1"
+port = {smtp_server.port}
+security = "starttls"
+ca_file = "{dovecot.cert}"
+username = "{smtp_server.username}"
+password_file = "secrets/smtp"
+from_address = "{self.board_box}"
+from_name = "Ban biên tập"
+
+[cms]
+{cms_lines}
+
+[cms.categories]
+news = "Tin tức - Sự kiện"
+event_report = "Tin tức - Sự kiện"
+
+[office_head]
+name = "Đặng Minh Khôi"
+address = "{self.head}"
+
+{board}
+[[departments]]
+name = "Công chức Văn hóa - Xã hội"
+addresses = ["{self.department}"]
+""", encoding="utf-8")
+        self.settings = load_settings(self.config)
+        self.clock = Clock()
+        self.daemon = None
+        self._thread = None
+
+    def address(self, who: str) -> str:
+        return self.people[who][0]
+
+    def start(self, sweep_seconds: float = 0.5) -> None:
+        from scheduler.daemon import Daemon
+
+        ready = threading.Event()
+
+        def run() -> None:
+            async def main() -> None:
+                self.daemon = Daemon(self.settings, clock=self.clock, sweep_seconds=sweep_seconds)
+                self.loop = asyncio.get_running_loop()
+                ready.set()
+                await self.daemon.run()
+
+            asyncio.run(main())
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        assert ready.wait(30), "daemon did not start"
+
+    def stop(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self.daemon.stopping.set)
+            self._thread.join(30)
+
+    def wait_mail(self, address: str, subject_part: str, timeout: float = 30, count: int = 1):
+        """The messages in ``address``'s inbox whose subject contains ``subject_part``, once there are ``count``."""
+        from email import message_from_bytes, policy
+
+        def matching(raws):
+            return [r for r in raws if subject_part in str(message_from_bytes(r, policy=policy.default)["Subject"])]
+
+        raws = self.dovecot.wait_for(address, lambda found: len(matching(found)) >= count, timeout)
+        return matching(raws)
+
+
+@pytest.fixture
+def site_factory(tmp_path, dovecot, smtp_server):
+    sites = []
+
+    def make(cms: dict | None = None, preset: str = "kep") -> Site:
+        root = tmp_path / f"site{len(sites)}"
+        root.mkdir()
+        site = Site(root, dovecot, smtp_server, cms or {"kind": "folder", "folder": "site"}, preset)
+        sites.append(site)
+        return site
+
+    yield make
+    for site in sites:
+        site.stop()
+
+
+def wait_until(predicate, timeout: float = 20, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met after {timeout} s")
+        time.sleep(interval)

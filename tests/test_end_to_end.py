@@ -1,0 +1,149 @@
+"""The whole story through real servers: a department mails a .docx, the board is told, a board member
+replies, the post appears on WordPress (or the sender learns why not), and an undecided draft reaches
+the office head at its deadline."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from email import message_from_bytes, policy
+
+import pytest
+
+from tests import samples
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def parsed(raw: bytes):
+    return message_from_bytes(raw, policy=policy.default)
+
+
+def text_of(raw: bytes) -> str:
+    return parsed(raw).get_body(("plain",)).get_content()
+
+
+def html_of(raw: bytes) -> str:
+    return parsed(raw).get_body(("html",)).get_content()
+
+
+def send_reply(site, raw_reply: bytes) -> None:
+    """Deliver a reply the way the board's mail server would: over LMTP to the plus-address it names."""
+    to = parsed(raw_reply)["To"].addresses[0].addr_spec
+    with smtplib.LMTP("127.0.0.1", site.dovecot.lmtp_port) as lmtp:
+        lmtp.sendmail(parsed(raw_reply)["From"].addresses[0].addr_spec, [to], raw_reply)
+
+
+def submit_news(site) -> None:
+    site.dovecot.deliver(site.board_box, samples.submission(
+        site.department, site.board_box, "Tin bài: Hội nghị tổng kết công tác văn hóa năm 2026",
+        docx=samples.news_docx(),
+    ))
+
+
+@pytest.mark.wordpress
+def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wordpress):
+    site = site_factory(cms={"kind": "wordpress", "url": wordpress.url, "username": wordpress.user,
+                             "password": wordpress.password})
+    site.start()
+    submit_news(site)
+
+    ack = site.wait_mail(site.department, "Đã nhận")[0]
+    assert "Mã theo dõi: TS00001" in text_of(ack)
+    assert parsed(ack)["Auto-Submitted"] == "auto-generated"
+
+    notice = site.wait_mail(site.address("truongban"), "Cần duyệt")[0]
+    site.wait_mail(site.address("phoban"), "Cần duyệt")
+    message = parsed(notice)
+    body = text_of(notice)
+    assert "Hội nghị tổng kết công tác văn hóa năm 2026" in message["Subject"]
+    assert "Hạng mục:    Hội nghị, sơ kết, tổng kết" in body
+    assert re.search(r"Hạn đăng:\s+24:00 ngày \d\d/\d\d/2026 \(Đ9\.3", body)
+    assert "Duyệt" in body and "Từ chối: <lý do>" in body
+    assert "Gia đình văn hóa" in html_of(notice)  # the preview shows the table
+    assert re.fullmatch(rf"bbt\+ts00001-1-[0-9a-f]{{16}}@{re.escape(site.domain)}", message["Reply-To"].addresses[0].addr_spec)
+    assert message["Auto-Submitted"] == "auto-generated"
+
+    send_reply(site, samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt"))
+
+    published = site.wait_mail(site.department, "Đã đăng", timeout=60)[0]
+    url = re.search(r"http://\S+", text_of(published))[0]
+    site.wait_mail(site.address("phoban"), "Đã đăng")
+    posts = [p for p in wordpress.posts() if p["link"] == url]
+    assert len(posts) == 1, f"no post at {url}"
+    post = posts[0]
+    assert post["status"] == "publish"
+    assert post["title"]["raw"] == "Hội nghị tổng kết công tác văn hóa năm 2026"
+    html = post["content"]["raw"]
+    assert "<h1>Hội nghị tổng kết công tác văn hóa năm 2026</h1>" in html
+    assert "<h2>Kết quả nổi bật</h2>" in html
+    assert "<strong>UBND thị trấn Kép</strong>" in html and "<em>tổng kết</em>" in html
+    assert re.search(r"<ul><li>Xây dựng 12 khu dân cư văn hóa</li><li>Tổ chức 5 giải thể thao</li></ul>", html)
+    assert re.search(r"<ol><li>Đánh giá kết quả</li><li>Khen thưởng tập thể</li></ol>", html)
+    assert "<thead><tr><th>Chỉ tiêu</th><th>Kết quả</th></tr></thead>" in html
+    image = re.search(r'<img src="([^"]+)" alt="Quang cảnh hội nghị"', html)
+    assert image and image[1].startswith(wordpress.url + "/wp-content/uploads/")
+    assert "Tác giả:</strong> Nguyễn Thị Hoa" in html and "Nguồn:</strong> Công chức Văn hóa - Xã hội" in html
+    categories = {c["id"]: c["name"] for c in wordpress.get("categories")}
+    assert [categories[c] for c in post["categories"]] == ["Tin tức - Sự kiện"]
+
+    # Both messages were moved out of the inbox once processed.
+    assert site.dovecot.messages(site.board_box) == []
+    assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 2
+
+
+def test_rejection_by_outlook_reply_tells_the_sender_why(site_factory):
+    site = site_factory()
+    site.start()
+    submit_news(site)
+    notice = site.wait_mail(site.address("phoban"), "Cần duyệt")[0]
+    send_reply(site, samples.reply(notice, site.address("phoban"), "Trần Thị Bình",
+                                   "Từ chối: Ảnh chưa rõ nét, đề nghị gửi ảnh gốc.", style="outlook"))
+    refusal = site.wait_mail(site.department, "Không duyệt")[0]
+    assert "Lý do: Ảnh chưa rõ nét, đề nghị gửi ảnh gốc." in text_of(refusal)
+    assert "Trần Thị Bình" in text_of(site.wait_mail(site.address("truongban"), "Không duyệt")[0])
+    assert list(site.settings.cms.folder.glob("*.html")) == []
+
+
+def test_replies_that_may_not_decide_change_nothing(site_factory):
+    site = site_factory()
+    site.start()
+    submit_news(site)
+    notice = site.wait_mail(site.address("thanhvien"), "Cần duyệt")[0]
+    # A member without the right to approve is told so; an outsider's copy of the reply is ignored.
+    send_reply(site, samples.reply(notice, site.address("thanhvien"), "Lê Văn Cường", "Duyệt"))
+    answer = site.wait_mail(site.address("thanhvien"), "chưa được thực hiện")[0]
+    assert "không được quyết định" in text_of(answer)
+    send_reply(site, samples.reply(notice, "ke.gia.mao@example.com", "Kẻ giả mạo", "Duyệt"))
+    # A forged key from a board member is ignored too.
+    forged = samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt").replace(
+        b"bbt+ts00001-1-", b"bbt+ts00001-1-0").replace(b"[ts00001-1-", b"[ts00001-1-0")
+    send_reply(site, re.sub(rb"ts00001-1-0[0-9a-f]{16}", b"ts00001-1-0123456789abcdef", forged))
+    wait_until(lambda: len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 4)
+    assert not site.dovecot.messages(site.department) or not [
+        r for r in site.dovecot.messages(site.department) if "Đã duyệt" in str(parsed(r)["Subject"])]
+    assert list(site.settings.cms.folder.glob("*.html")) == []
+    # The head of the board then approves: only now is it published.
+    send_reply(site, samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "duyet"))
+    site.wait_mail(site.department, "Đã đăng", timeout=30)
+    assert len(list(site.settings.cms.folder.glob("*.html"))) == 1
+
+
+def test_undecided_draft_escalates_to_the_office_head_once(site_factory):
+    site = site_factory()
+    site.start()
+    submit_news(site)
+    site.wait_mail(site.address("truongban"), "Cần duyệt")
+    assert not [r for r in site.dovecot.messages(site.head) if "QUÁ HẠN" in str(parsed(r)["Subject"])]
+    site.clock.advance(days=10)  # past "01 ngày làm việc" whatever the weekday
+    escalation = site.wait_mail(site.head, "QUÁ HẠN")[0]
+    body = text_of(escalation)
+    assert "TS00001" in body and "Đ9.3" in body and "Đặng Minh Khôi" in body
+    site.stop()
+    site.start()  # a restart must not send it again
+    site.clock.advance(days=1)
+    import time
+
+    time.sleep(3)
+    assert len(site.wait_mail(site.head, "QUÁ HẠN")) == 1

@@ -1,0 +1,274 @@
+"""The `toasoan` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from newsroom.settings import ConfigError, Secret, Settings, load_preset, load_settings, preset_names, settings_from_dict
+from toasoan import logs
+
+EXIT_CONFIG = 2
+
+
+def _moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"thời điểm không hợp lệ: {text!r} (viết như 2026-11-23T08:15:00+07:00)") from None
+    if moment.tzinfo is None:
+        raise SystemExit(f"thời điểm thiếu múi giờ: {text!r} (thêm +07:00)")
+    return moment
+
+
+def preset_settings(name: str) -> Settings:
+    """Settings for looking at a message under a preset alone, with no site configured."""
+    preset = load_preset(name)
+    raw = {
+        "preset": name, "site_name": preset.get("name", name), "data_dir": "/nonexistent",
+        "secret_env": "TOASOAN_UNUSED",
+        "imap": {"host": "localhost", "username": "bbt@example.invalid", "password_env": "TOASOAN_UNUSED"},
+        "smtp": {"host": "localhost", "from_address": "bbt@example.invalid"},
+        "cms": {"kind": "folder", "folder": "/nonexistent"},
+        "office_head": {"name": "Thủ trưởng", "address": "head@example.invalid"},
+        "board": [{"name": "Ban biên tập", "address": "bbt@example.invalid",
+                   "role": next(iter(preset.get("roles", {"thanh_vien": 0})))}],
+    }
+    settings = settings_from_dict(raw, Path.cwd())
+    return settings.model_copy(update={"secret": Secret(value=secrets.token_hex(16), key="secret")})
+
+
+def _settings(args) -> Settings:
+    if getattr(args, "config", None):
+        return load_settings(args.config)
+    if getattr(args, "preset", None):
+        return preset_settings(args.preset)
+    raise SystemExit("cần --config FILE hoặc --preset NAME")
+
+
+def cmd_inspect(args) -> int:
+    from intake.analyze import analyze, as_json
+    from scheduler.calendar import WorkingCalendar
+    from scheduler.daemon import deadline_function
+
+    settings = _settings(args)
+    raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
+    calendar = WorkingCalendar(settings.calendar, settings.timezone)
+    received = _moment(args.received)
+    if received is None:
+        from intake.message import parse
+
+        date = parse(raw).date
+        received = date if isinstance(date, datetime) and date.tzinfo else datetime.now(UTC)
+    analysis = analyze(raw, settings, received, deadline_function(settings, calendar))
+    result = as_json(analysis)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        for key in ("kind", "reason", "title", "category", "urgency", "secrecy", "held", "author", "source"):
+            if result.get(key):
+                print(f"{key:10} {result[key]}")
+        if result["deadline"]:
+            print(f"{'deadline':10} {result['deadline']['due_at']} ({result['deadline']['rule']}, "
+                  f"{result['deadline']['article']})")
+        if result["command"]:
+            print(f"{'command':10} {result['command']}")
+        for warning in result["warnings"]:
+            print(f"{'warning':10} {warning}")
+    return 0
+
+
+def cmd_deadline(args) -> int:
+    from scheduler.calendar import WorkingCalendar
+    from scheduler.deadlines import compute_deadline
+
+    settings = _settings(args)
+    if args.office_hours:
+        settings = settings.model_copy(update={"calendar": settings.calendar.model_copy(
+            update={"office_hours": args.office_hours})})
+        settings.calendar.spans()
+    calendar = WorkingCalendar(settings.calendar, settings.timezone)
+    start = _moment(args.start)
+    found = settings.rule_for(args.category)
+    if found is None:
+        print(f"preset {settings.preset} không có quy tắc cho hạng mục {args.category!r}", file=sys.stderr)
+        return 1
+    event = args.event or found[1].start_event
+    deadline = compute_deadline(
+        settings, calendar, args.category, start, issued_on=start.date() if event == "signed" else None,
+        approved_at=start if event == "approved" else None,
+    )
+    result = deadline.as_json()
+    result["due_at"] = calendar.add(start, found[1].amount, found[1].unit).isoformat()
+    result["start"], result["start_event"] = start.isoformat(), event
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print(f"{result['due_at']}  ({result['rule']}, {result['article']}: {result['description']})")
+    return 0
+
+
+def cmd_presets(args) -> int:
+    for name in preset_names():
+        preset = load_preset(name)
+        print(f"{name}: {preset.get('name')}")
+        for rule_id, rule in preset.get("rules", {}).items():
+            print(f"  {rule_id:16} {rule['amount']:g} {rule['unit']:13} từ {rule['start_event']:9} {rule['article']}")
+    return 0
+
+
+def cmd_check_config(args) -> int:
+    from intake.mailbox import connect
+    from newsroom import outbox
+    from scheduler.daemon import make_cms
+
+    settings = load_settings(args.config)
+    print(f"✓ cấu hình hợp lệ: {settings.site_name} (preset {settings.preset})")
+    failures = 0
+
+    def report(what: str, fn) -> None:
+        nonlocal failures
+        try:
+            detail = fn()
+            print(f"✓ {what}: {detail}")
+        except Exception as exc:
+            failures += 1
+            print(f"✗ {what}: {exc}")
+
+    def imap() -> str:
+        client = connect(settings.imap, timeout=15)
+        try:
+            client.select_folder(settings.imap.inbox, readonly=True)
+            folder = "có" if client.folder_exists(settings.imap.processed_folder) else "chưa có (sẽ được tạo)"
+            return f"đăng nhập {settings.imap.username}@{settings.imap.host}; thư mục {settings.imap.processed_folder} {folder}"
+        finally:
+            client.logout()
+
+    async def smtp() -> str:
+        client = outbox.smtp_client(settings.smtp)
+        await outbox.login(client, settings.smtp)
+        await client.quit()
+        return f"kết nối {settings.smtp.host}:{settings.smtp.port} ({settings.smtp.security})"
+
+    async def cms() -> str:
+        site = make_cms(settings)
+        try:
+            return await site.check()
+        finally:
+            await site.aclose()
+
+    report("secret", lambda: "có" if settings.secret.resolve() else "")
+    report("IMAP", imap)
+    report("SMTP", lambda: asyncio.run(smtp()))
+    report("CMS", lambda: asyncio.run(cms()))
+    return 1 if failures else 0
+
+
+def cmd_run(args) -> int:
+    from scheduler.daemon import Daemon
+
+    settings = load_settings(args.config)
+    logs.setup(args.log_level, json_lines=args.json_logs)
+    asyncio.run(Daemon(settings).run())
+    return 0
+
+
+def cmd_drafts(args) -> int:
+    from newsroom.db import make_engine, migrate, session_factory
+    from newsroom.mails import STATUS_NAMES, when
+    from newsroom.records import AuditEvent, Draft
+
+    settings = load_settings(args.config)
+    engine = make_engine(settings.database)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        if args.action == "list":
+            for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
+                print(f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
+                      f"hạn {when(d.deadline_at, settings.timezone):22} {d.title[:60]}")
+            return 0
+        draft = session.scalar(select(Draft).where(Draft.key == args.key.upper()))
+        if draft is None:
+            print(f"không có bài {args.key}", file=sys.stderr)
+            return 1
+        print(f"{draft.key}: {draft.title}\n  trạng thái {STATUS_NAMES.get(draft.status)}; hạng mục {draft.category}; "
+              f"hạn {when(draft.deadline_at, settings.timezone)} ({draft.deadline_rule})\n"
+              f"  người gửi {draft.sender_name} <{draft.sender_address}>; bài đăng {draft.post_url or '—'}")
+        for event in session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft.id).order_by(AuditEvent.id)):
+            detail = ", ".join(f"{k}={v}" for k, v in event.detail.items() if v not in (None, ""))
+            print(f"  {when(event.at, settings.timezone):22} {event.actor:30} {event.event:15} {detail}")
+        for decision in draft.decisions:
+            print(f"  quyết định: {decision.action} bởi {decision.actor_name} <{decision.actor_address}> "
+                  f"bản {decision.revision_number}, thư {decision.message_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="toasoan", description="Tòa soạn: nhận bài qua thư, duyệt và đăng.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="chạy tiến trình nền (daemon)")
+    run.add_argument("--config", required=True)
+    run.add_argument("--log-level", default="INFO")
+    run.add_argument("--json-logs", action=argparse.BooleanOptionalAction, default=None)
+    run.set_defaults(fn=cmd_run)
+
+    check = sub.add_parser("check-config", help="kiểm tra cấu hình và đăng nhập IMAP, SMTP, CMS")
+    check.add_argument("--config", required=True)
+    check.set_defaults(fn=cmd_check_config)
+
+    inspect = sub.add_parser("inspect", help="xem hệ thống hiểu một thư .eml thế nào (không gửi, không lưu)")
+    inspect.add_argument("message")
+    inspect.add_argument("--config")
+    inspect.add_argument("--preset", choices=preset_names())
+    inspect.add_argument("--received", help="thời điểm nhận, ISO-8601 có múi giờ")
+    inspect.add_argument("--json", action="store_true")
+    inspect.set_defaults(fn=cmd_inspect)
+
+    deadline = sub.add_parser("deadline", help="tính hạn theo quy chế")
+    deadline.add_argument("--config")
+    deadline.add_argument("--preset", choices=preset_names())
+    deadline.add_argument("--category", required=True)
+    deadline.add_argument("--start", required=True)
+    deadline.add_argument("--event", choices=["received", "signed", "event", "approved", "effective"])
+    deadline.add_argument("--office-hours")
+    deadline.add_argument("--json", action="store_true")
+    deadline.set_defaults(fn=cmd_deadline)
+
+    presets = sub.add_parser("presets", help="liệt kê các preset và quy tắc thời hạn")
+    presets.set_defaults(fn=cmd_presets)
+
+    drafts = sub.add_parser("drafts", help="danh sách bài và lịch sử một bài")
+    drafts.add_argument("action", choices=["list", "show"])
+    drafts.add_argument("key", nargs="?")
+    drafts.add_argument("--config", required=True)
+    drafts.add_argument("--limit", type=int, default=50)
+    drafts.set_defaults(fn=cmd_drafts)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "drafts" and args.action == "show" and not args.key:
+        print("toasoan drafts show KEY", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        return args.fn(args)
+    except ConfigError as exc:
+        print(f"lỗi cấu hình:\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Logging: one JSON object a line for the daemon under a service manager, readable lines on a terminal.
+
+Log records carry what happened and the draft's key, never secrets or message bodies: the callers
+format only addresses, keys and short reasons.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["error"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup(level: str = "INFO", json_lines: bool | None = None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if json_lines is None:
+        json_lines = not sys.stderr.isatty()
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
+        "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("apscheduler", "httpx", "httpcore", "imapclient", "aiosmtplib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
