@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 
 from intake import classify, document, replies
 from intake.docx_html import docx_to_html
-from intake.message import Attachment, Mail, parse
+from intake.message import Mail, parse
 from intake.sanitize import sanitize
 from newsroom import replykey
 from newsroom.settings import Settings
@@ -26,7 +26,20 @@ from newsroom.workflow import FileData, Submission
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-REFUSED_TYPES = {".docm", ".dotm", ".xlsm", ".pptm", ".exe", ".bat", ".cmd", ".js", ".vbs", ".scr", ".com", ".msi"}
+REFUSED_TYPES = {
+    ".docm",
+    ".dotm",
+    ".xlsm",
+    ".pptm",
+    ".exe",
+    ".bat",
+    ".cmd",
+    ".js",
+    ".vbs",
+    ".scr",
+    ".com",
+    ".msi",
+}
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 100
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
@@ -72,7 +85,7 @@ def _zip_problem(data: bytes) -> str | None:
             names = {i.filename for i in zf.infolist()}
     except zipfile.BadZipFile:
         return "tệp .docx bị hỏng, không mở được"
-    if total > MAX_UNZIPPED or total > MAX_RATIO * max(len(data), 1) and total > 10 * 1024 * 1024:
+    if total > MAX_UNZIPPED or (total > MAX_RATIO * max(len(data), 1) and total > 10 * 1024 * 1024):
         return "tệp nén giãn ra quá lớn (nghi là tệp độc hại)"
     if "word/vbaProject.bin" in names:
         return "tệp có macro (VBA), không được tiếp nhận"
@@ -96,8 +109,10 @@ def _title(mail: Mail, headings: list[str], text: str) -> str:
     return "(không có tiêu đề)"
 
 
-BYLINE = re.compile(r"^\s*(tác giả|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tin|bài|ảnh)\s*:\s*(.{2,80})$",
-                    re.IGNORECASE | re.MULTILINE)
+BYLINE = re.compile(
+    r"^\s*(tác giả|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tin|bài|ảnh)\s*:\s*(.{2,80})$",
+    re.IGNORECASE | re.MULTILINE,
+)
 SOURCE = re.compile(r"^\s*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILINE)
 
 
@@ -108,7 +123,10 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         ext = "." + att.filename.rsplit(".", 1)[-1].lower() if "." in att.filename else ""
         use = "download"
         if ext in REFUSED_TYPES:
-            analysis.kind, analysis.reason = "refused", f"tệp {att.filename} thuộc loại không được tiếp nhận ({ext})"
+            analysis.kind, analysis.reason = (
+                "refused",
+                f"tệp {att.filename} thuộc loại không được tiếp nhận ({ext})",
+            )
             return None
         if ext == ".docx" or att.content_type == DOCX:
             problem = _zip_problem(att.data)
@@ -137,7 +155,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         if f.use == "image" and f.ref not in referenced:
             body_html += f'<figure><img src="cid:{f.ref or f.filename}" alt="{htmllib.escape(f.filename)}"></figure>'
             f.ref = f.ref or f.filename
-    body_html = sanitize(body_html)
+    body_html = sanitize(body_html).strip()
     if not BeautifulSoup(body_html, "html.parser").get_text().strip() and not files:
         analysis.kind, analysis.reason = "refused", "thư không có nội dung và không có tệp đính kèm"
         return None
@@ -150,25 +168,44 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     if analysis.role == "unknown":
         warnings.append(f"người gửi {mail.sender_address} không có trong danh sách đơn vị của trang")
     author = m[2].strip() if (m := BYLINE.search(text)) else (mail.sender_name or None)
-    source = m[1].strip() if (m := SOURCE.search(subject_and_text)) else (
-        department.name if department else (mail.sender_name or None))
+    source = (
+        m[1].strip()
+        if (m := SOURCE.search(subject_and_text))
+        else (department.name if department else (mail.sender_name or None))
+    )
     held = None
     if secrecy != "none":
-        held = f"tài liệu có dấu {dict(classify.SECRECY)[secrecy]}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
+        stamp = dict(classify.SECRECY)[secrecy]
+        held = f"tài liệu có dấu {stamp}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
     soup = BeautifulSoup(body_html, "html.parser")
     for img in soup.find_all("img"):
         img.replace_with(f"[ảnh: {img.get('alt') or 'không có mô tả'}]")
     preview_text = re.sub(r"\n{3,}", "\n\n", soup.get_text("\n")).strip()[:3000]
     return Submission(
-        title=_title(mail, headings, text), body_html=body_html, preview_html=str(soup),
-        preview_text=preview_text, sender_address=mail.sender_address, sender_name=mail.sender_name,
-        category=category, urgency=urgency, secrecy=secrecy, department=department.name if department else None,
-        author=author, source=source, document=doc, warnings=warnings, files=files, held_reason=held,
+        title=_title(mail, headings, text),
+        body_html=body_html,
+        preview_html=str(soup),
+        preview_text=preview_text,
+        sender_address=mail.sender_address,
+        sender_name=mail.sender_name,
+        category=category,
+        urgency=urgency,
+        secrecy=secrecy,
+        department=department.name if department else None,
+        author=author,
+        source=source,
+        document=doc,
+        warnings=warnings,
+        files=files,
+        held_reason=held,
     )
 
 
 def analyze(
-    raw: bytes, settings: Settings, received_at: datetime, deadline_fn: DeadlineFn | None = None,
+    raw: bytes,
+    settings: Settings,
+    received_at: datetime,
+    deadline_fn: DeadlineFn | None = None,
     thread_ids: Callable[[list[str]], bool] | None = None,
 ) -> Analysis:
     """``thread_ids`` tells whether any of the given Message-IDs is one we sent (the daemon asks its store)."""
@@ -177,6 +214,9 @@ def analyze(
     if len(raw) > settings.max_message_bytes:
         analysis.kind = "refused"
         analysis.reason = f"thư quá lớn ({len(raw) // 1048576} MB; tối đa {settings.max_message_bytes // 1048576} MB)"
+        return analysis
+    if not mail.sender_address:
+        analysis.kind, analysis.reason = "refused", "thư không có địa chỉ người gửi (From)"
         return analysis
     auto = classify.automatic(mail)
     if auto:
@@ -199,8 +239,7 @@ def analyze(
     analysis.submission = sub
     analysis.warnings = sub.warnings
     analysis.attachments = [
-        {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use}
-        for f in sub.files
+        {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use} for f in sub.files
     ]
     if deadline_fn is not None:
         issued = date.fromisoformat(sub.document["issued_on"]) if sub.document.get("issued_on") else None
@@ -236,6 +275,8 @@ def as_json(a: Analysis) -> dict:
             "draft_key": a.key.draft_key if a.key else None,
             "revision": a.key.revision if a.key else None,
             "key_valid": a.key_valid,
-        } if a.kind == "reply" else None,
+        }
+        if a.kind == "reply"
+        else None,
         "warnings": a.warnings,
     }

@@ -44,7 +44,7 @@ def fold(text: str) -> str:
 def automatic(mail: Mail) -> tuple[str, str] | None:
     """('bounce' | 'auto_reply', reason) for mail no person wrote, which we never answer."""
     ctype = mail.headers.get_content_type()
-    if ctype == "multipart/report" or BOUNCE_SENDER.match(mail.sender_address or "") or not mail.sender_address:
+    if ctype == "multipart/report" or BOUNCE_SENDER.match(mail.sender_address or ""):
         return "bounce", "thư báo lỗi chuyển phát (bounce)"
     auto = mail.header("Auto-Submitted").lower()
     if auto and auto != "no":

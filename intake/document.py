@@ -8,8 +8,23 @@ import re
 from datetime import date
 
 TYPES = [
-    "QUYẾT ĐỊNH", "NGHỊ QUYẾT", "CHỈ THỊ", "CÔNG ĐIỆN", "CÔNG VĂN", "THÔNG BÁO", "KẾ HOẠCH", "HƯỚNG DẪN",
-    "BÁO CÁO", "TỜ TRÌNH", "GIẤY MỜI", "CHƯƠNG TRÌNH", "PHƯƠNG ÁN", "ĐỀ ÁN", "QUY CHẾ", "QUY ĐỊNH", "BIÊN BẢN",
+    "QUYẾT ĐỊNH",
+    "NGHỊ QUYẾT",
+    "CHỈ THỊ",
+    "CÔNG ĐIỆN",
+    "CÔNG VĂN",
+    "THÔNG BÁO",
+    "KẾ HOẠCH",
+    "HƯỚNG DẪN",
+    "BÁO CÁO",
+    "TỜ TRÌNH",
+    "GIẤY MỜI",
+    "CHƯƠNG TRÌNH",
+    "PHƯƠNG ÁN",
+    "ĐỀ ÁN",
+    "QUY CHẾ",
+    "QUY ĐỊNH",
+    "BIÊN BẢN",
 ]
 NUMBER = re.compile(r"Số\s*:\s*([0-9]+(?:/[0-9]{4})?/[\wĐđ.\-]+)", re.IGNORECASE)
 DATE = re.compile(
@@ -21,8 +36,16 @@ AUTHORITY = re.compile(r"^(TM\.|KT\.|Q\.|TL\.|TUQ\.)\s*(.+)$")
 def extract(text: str) -> dict:
     lines = [line.strip().strip("*").strip() for line in text.splitlines() if line.strip()]
     head = lines[:40]
-    doc: dict = {"type": None, "number": None, "issuer": None, "place": None, "issued_on": None,
-                 "signer": None, "summary": None, "recipients": []}
+    doc: dict = {
+        "type": None,
+        "number": None,
+        "issuer": None,
+        "place": None,
+        "issued_on": None,
+        "signer": None,
+        "summary": None,
+        "recipients": [],
+    }
     if m := NUMBER.search("\n".join(head)):
         doc["number"] = m[1]
     for i, line in enumerate(head):
@@ -38,18 +61,22 @@ def extract(text: str) -> dict:
             doc["issued_on"] = None
         doc["place"] = m[1].strip() if m[1] else None
     for line in head[:6]:
-        if line == line.upper() and re.search(r"ỦY BAN|UỶ BAN|UBND|SỞ|PHÒNG|BAN |HỘI ĐỒNG|VĂN PHÒNG|ĐẢNG ỦY", line):
-            if "CỘNG HÒA" not in line and "CỘNG HOÀ" not in line:
-                doc["issuer"] = line
-                break
+        if (
+            line == line.upper()
+            and re.search(r"ỦY BAN|UỶ BAN|UBND|SỞ|PHÒNG|BAN |HỘI ĐỒNG|VĂN PHÒNG|ĐẢNG ỦY", line)
+            and "CỘNG HÒA" not in line
+            and "CỘNG HOÀ" not in line
+        ):
+            doc["issuer"] = line
+            break
     for i, line in enumerate(lines):
         if line.lower().startswith("nơi nhận"):
-            for rec in lines[i + 1: i + 20]:
+            for rec in lines[i + 1 : i + 20]:
                 if not rec.startswith(("-", "+", "•")):
                     break
                 doc["recipients"].append(rec.lstrip("-+• ").rstrip(";,."))
         if m := AUTHORITY.match(line):
-            tail = [x for x in lines[i + 1: i + 6] if x and not x.startswith(("-", "Nơi nhận"))]
+            tail = [x for x in lines[i + 1 : i + 6] if x and not x.startswith(("-", "Nơi nhận"))]
             if tail:
                 doc["signer"] = tail[-1] if len(tail) > 1 else tail[0]
     if not any(doc[k] for k in ("type", "number")):

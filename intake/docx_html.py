@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
+LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
@@ -147,6 +148,8 @@ class _Converter:
             if style_num is not None and style_num.numId is not None:
                 level = numpr.ilvl if numpr is not None and numpr.ilvl is not None else style_num.ilvl
                 num_id, lvl = style_num.numId.val, level.val if level is not None else 0
+                if level is None and (depth := LIST_STYLE_DEPTH.match(style.name or "")):
+                    lvl = int(depth[1]) - 1  # Word's "List Bullet 2" is a second-level list of its own
                 break
             style = style.base_style
         else:
@@ -237,14 +240,14 @@ class _Converter:
         for r, cells in enumerate(grid):  # fold vertical merges into rowspans
             for cell in cells:
                 if cell["vmerge"] == "restart":
-                    for below in grid[r + 1:]:
+                    for below in grid[r + 1 :]:
                         match = next((c for c in below if c["col"] == cell["col"] and c["vmerge"] == "continue"), None)
                         if match is None:
                             break
                         cell["rowspan"] += 1
         out = ["<table>"]
         head_rows = [cells for cells in grid if cells and cells[0]["header"]]
-        body_rows = grid[len(head_rows):] if head_rows == grid[: len(head_rows)] else grid
+        body_rows = grid[len(head_rows) :] if head_rows == grid[: len(head_rows)] else grid
         for section, rows_ in (("thead", head_rows if body_rows is not grid else []), ("tbody", body_rows)):
             if not rows_:
                 continue
@@ -256,7 +259,8 @@ class _Converter:
                         continue
                     tag = "th" if section == "thead" else "td"
                     attrs = (f' colspan="{cell["span"]}"' if cell["span"] > 1 else "") + (
-                        f' rowspan="{cell["rowspan"]}"' if cell["rowspan"] > 1 else "")
+                        f' rowspan="{cell["rowspan"]}"' if cell["rowspan"] > 1 else ""
+                    )
                     inner = self.blocks(cell["tc"])
                     if inner.startswith("<p>") and inner.endswith("</p>") and inner.count("<p>") == 1:
                         inner = inner[3:-4]

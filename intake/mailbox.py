@@ -8,8 +8,8 @@ intake recognises it by (UIDVALIDITY, UID) or SHA-256 and it is only moved. Any 
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import socket
 import ssl
 import threading
 import time
@@ -28,12 +28,23 @@ log = logging.getLogger("toasoan.imap")
 def connect(cfg: ImapSettings, timeout: float = 30) -> imapclient.IMAPClient:
     context = ssl.create_default_context(cafile=str(cfg.ca_file) if cfg.ca_file else None)
     client = imapclient.IMAPClient(
-        cfg.host, port=cfg.port, ssl=cfg.security == "tls", ssl_context=context, timeout=timeout,
+        cfg.host,
+        port=cfg.port,
+        ssl=cfg.security == "tls",
+        ssl_context=context,
+        timeout=timeout,
     )
     if cfg.security == "starttls":
         client.starttls(context)
     client.login(cfg.username, cfg.password.resolve())
     return client
+
+
+def server_folder(client: imapclient.IMAPClient, name: str) -> str:
+    """A folder written with '/' in the configuration, in the server's own hierarchy ('.' on maildir)."""
+    listing = client.list_folders(directory="", pattern="")
+    delimiter = listing[0][1].decode() if listing and listing[0][1] else "/"
+    return name.replace("/", delimiter)
 
 
 class MailboxWatcher:
@@ -57,7 +68,7 @@ class MailboxWatcher:
                 self._ensure_folder()
                 delay = 1.0
                 self._watch()
-            except (OSError, IMAPClientError, socket.error, ssl.SSLError) as exc:
+            except (OSError, IMAPClientError, ssl.SSLError) as exc:
                 if self.stop_event.is_set():
                     break
                 log.warning("IMAP %s:%s: %s; thử lại sau %.0f giây", self.cfg.host, self.cfg.port, exc, delay)
@@ -74,16 +85,11 @@ class MailboxWatcher:
             try:
                 client.logout()
             except Exception:
-                try:
+                with contextlib.suppress(Exception):
                     client.shutdown()
-                except Exception:
-                    pass
 
     def _ensure_folder(self) -> None:
-        """The processed folder, written with '/' in the configuration, in the server's own hierarchy."""
-        listing = self.client.list_folders(directory="", pattern="")
-        delimiter = listing[0][1].decode() if listing and listing[0][1] else "/"
-        self.processed = self.cfg.processed_folder.replace("/", delimiter)
+        self.processed = server_folder(self.client, self.cfg.processed_folder)
         if not self.client.folder_exists(self.processed):
             self.client.create_folder(self.processed)
             log.info("đã tạo thư mục %s", self.processed)
@@ -114,8 +120,11 @@ class MailboxWatcher:
                 if data is None:
                     continue
                 internal = data.get(b"INTERNALDATE")
-                received = internal.astimezone(UTC) if isinstance(internal, datetime) and internal.tzinfo else (
-                    datetime.now(UTC))
+                received = (
+                    internal.astimezone(UTC)
+                    if isinstance(internal, datetime) and internal.tzinfo
+                    else (datetime.now(UTC))
+                )
                 self.intake.process(data[b"RFC822"], where, received)
                 handled += 1
             self._move(uid)

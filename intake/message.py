@@ -6,6 +6,7 @@ import base64
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -57,6 +58,24 @@ def safe_filename(name: str, fallback: str = "tep-dinh-kem") -> str:
     return f"{stem}.{ext}" if ext else stem
 
 
+def header_text(msg: Message, name: str) -> str:
+    """The first occurrence of a header, RFC 2047 words decoded; repeated headers do happen in the wild."""
+    values = msg.get_all(name) or []
+    if not values:
+        return ""
+    try:
+        return str(make_header(decode_header(str(values[0]))))
+    except (ValueError, LookupError, UnicodeError):
+        return str(values[0])
+
+
+def _lenient_b64(text: str) -> bytes:
+    """Base64 as mail clients really write it: stray characters and missing padding are forgiven."""
+    clean = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    clean = clean[: len(clean) - len(clean) % 4] if len(clean) % 4 == 1 else clean + "=" * (-len(clean) % 4)
+    return base64.b64decode(clean)
+
+
 def _ids(value: str) -> list[str]:
     return re.findall(r"<[^<>\s]+>", value or "")
 
@@ -65,32 +84,36 @@ def parse(raw: bytes) -> Mail:
     parsed = mailparser.parse_from_bytes(raw)
     msg = parsed.message
     name, address = "", ""
-    senders = getaddresses([str(msg.get("From", ""))])
+    senders = getaddresses([header_text(msg, "From")])
     if senders:
         name, address = senders[0]
-    recipients = [a.lower() for _, a in getaddresses(
-        [str(msg.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To")]
-    ) if a]
+    recipients = [
+        a.lower()
+        for _, a in getaddresses([str(msg.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To")])
+        if a
+    ]
     attachments = []
     for att in parsed.attachments:
         payload = att.get("payload") or ""
         if att.get("binary"):
-            data = base64.b64decode(payload)
+            data = _lenient_b64(payload)
         else:
             data = payload.encode(att.get("charset") or "utf-8", errors="replace")
-        attachments.append(Attachment(
-            filename=safe_filename(att.get("filename") or ""),
-            content_type=(att.get("mail_content_type") or "application/octet-stream").lower(),
-            data=data,
-            content_id=(att.get("content-id") or "").strip().strip("<>"),
-        ))
+        attachments.append(
+            Attachment(
+                filename=safe_filename(att.get("filename") or ""),
+                content_type=(att.get("mail_content_type") or "application/octet-stream").lower(),
+                data=data,
+                content_id=(att.get("content-id") or "").strip().strip("<>"),
+            )
+        )
     try:
         date = parsedate_to_datetime(str(msg.get("Date"))) if msg.get("Date") else None
     except (TypeError, ValueError):
         date = None
     return Mail(
         message_id=(_ids(str(msg.get("Message-ID", ""))) or [None])[0],
-        subject=nfc(parsed.subject or "").strip(),
+        subject=nfc(header_text(msg, "Subject")).strip(),
         sender_address=address.lower(),
         sender_name=nfc(name).strip(),
         recipients=recipients,

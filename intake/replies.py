@@ -52,7 +52,7 @@ def parse_command(text: str) -> Command | None:
             reason = first.split(":", 1)[1]
         else:
             words = REJECT.match(folded)[1].split()
-            reason = " ".join(first.split()[len(words):])
+            reason = " ".join(first.split()[len(words) :])
         reason = " ".join([reason.strip(), *(line.strip() for line in lines[1:])]).strip(" :-")
         return Command("reject", reason)
     if APPROVE.match(folded):

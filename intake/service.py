@@ -37,27 +37,51 @@ class Intake:
 
     def seen(self, where: Where) -> bool:
         with self.factory() as session:
-            return session.scalar(select(IncomingMessage.id).where(
-                IncomingMessage.mailbox == where.mailbox, IncomingMessage.uidvalidity == where.uidvalidity,
-                IncomingMessage.uid == where.uid,
-            )) is not None
+            return (
+                session.scalar(
+                    select(IncomingMessage.id).where(
+                        IncomingMessage.mailbox == where.mailbox,
+                        IncomingMessage.uidvalidity == where.uidvalidity,
+                        IncomingMessage.uid == where.uid,
+                    )
+                )
+                is not None
+            )
 
     def process(self, raw: bytes, where: Where, received_at: datetime) -> IncomingMessage:
         sha = self.archive.put(raw)
         with self.factory.begin() as session:
-            existing = session.scalar(select(IncomingMessage).where(or_(
-                IncomingMessage.sha256 == sha,
-                (IncomingMessage.mailbox == where.mailbox) & (IncomingMessage.uidvalidity == where.uidvalidity)
-                & (IncomingMessage.uid == where.uid),
-            )).limit(1))
+            existing = session.scalar(
+                select(IncomingMessage)
+                .where(
+                    or_(
+                        IncomingMessage.sha256 == sha,
+                        (IncomingMessage.mailbox == where.mailbox)
+                        & (IncomingMessage.uidvalidity == where.uidvalidity)
+                        & (IncomingMessage.uid == where.uid),
+                    )
+                )
+                .limit(1)
+            )
             if existing is not None:
                 log.info("thư %s đã xử lý (bản ghi %s); bỏ qua", where, existing.id)
                 return existing
 
             def ours(ids: list[str]) -> bool:
-                return bool(ids) and session.scalar(select(OutboxMail.id).where(
-                    or_(OutboxMail.message_id.in_(ids), OutboxMail.draft_id.in_(
-                        select(Draft.id).where(Draft.thread_root.in_(ids))))).limit(1)) is not None
+                return (
+                    bool(ids)
+                    and session.scalar(
+                        select(OutboxMail.id)
+                        .where(
+                            or_(
+                                OutboxMail.message_id.in_(ids),
+                                OutboxMail.draft_id.in_(select(Draft.id).where(Draft.thread_root.in_(ids))),
+                            )
+                        )
+                        .limit(1)
+                    )
+                    is not None
+                )
 
             try:
                 analysis = analyze(raw, self.settings, received_at, self.deadline_fn, ours)
@@ -65,7 +89,6 @@ class Intake:
                 log.exception("không phân tích được thư %s (sha256 %s)", where, sha)
                 incoming = self._record(session, where, sha, None, "refused", f"lỗi phân tích: {exc}", received_at)
                 return incoming
-            mail = analysis.mail
             incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at)
             handler = getattr(self, f"_on_{analysis.kind}")
             handler(session, analysis, incoming, received_at)
@@ -74,9 +97,16 @@ class Intake:
     def _record(self, session, where, sha, analysis, kind, outcome, received_at) -> IncomingMessage:
         mail = analysis.mail if analysis else None
         incoming = IncomingMessage(
-            mailbox=where.mailbox, uidvalidity=where.uidvalidity, uid=where.uid, sha256=sha,
-            message_id=mail.message_id if mail else None, sender=mail.sender_address if mail else None,
-            subject=mail.subject[:1000] if mail else None, kind=kind, outcome=outcome or "", received_at=received_at,
+            mailbox=where.mailbox,
+            uidvalidity=where.uidvalidity,
+            uid=where.uid,
+            sha256=sha,
+            message_id=mail.message_id if mail else None,
+            sender=mail.sender_address if mail else None,
+            subject=mail.subject[:1000] if mail else None,
+            kind=kind,
+            outcome=outcome or "",
+            received_at=received_at,
             processed_at=received_at,
         )
         session.add(incoming)
@@ -94,8 +124,15 @@ class Intake:
         if person is None:
             incoming.outcome = "trả lời từ người ngoài Ban biên tập: bỏ qua"
             log.warning("trả lời từ %s (không thuộc Ban biên tập) bị bỏ qua", mail.sender_address)
-            workflow.audit(session, None, mail.sender_address, "reply_ignored", now, reason="not on roster",
-                           message_id=mail.message_id)
+            workflow.audit(
+                session,
+                None,
+                mail.sender_address,
+                "reply_ignored",
+                now,
+                reason="not on roster",
+                message_id=mail.message_id,
+            )
             return
         draft = None
         if a.key is not None and a.key_valid:
@@ -103,23 +140,41 @@ class Intake:
         if draft is None:
             incoming.outcome = "khóa trả lời không hợp lệ: bỏ qua"
             log.warning("trả lời của %s mang khóa không hợp lệ %s", mail.sender_address, a.key)
-            workflow.audit(session, None, mail.sender_address, "reply_ignored", now, reason="bad key",
-                           message_id=mail.message_id)
+            workflow.audit(
+                session,
+                None,
+                mail.sender_address,
+                "reply_ignored",
+                now,
+                reason="bad key",
+                message_id=mail.message_id,
+            )
             return
         incoming.draft_id = draft.id
         if a.command is None:
             incoming.outcome = "không hiểu lệnh"
             workflow.answer_board_member(
-                session, self.settings, draft, person,
+                session,
+                self.settings,
+                draft,
+                person,
                 f"Hệ thống chưa hiểu trả lời của đồng chí về bài {draft.key} “{draft.title}”.",
-                mail.message_id, now,
+                mail.message_id,
+                now,
             )
             return
         try:
             workflow.decide(
-                session, self.settings, draft, action=a.command.action, reason=a.command.reason, person=person,
-                revision_number=a.key.revision, incoming=incoming,
-                authentication=mail.header("Authentication-Results")[:2000], now=now,
+                session,
+                self.settings,
+                draft,
+                action=a.command.action,
+                reason=a.command.reason,
+                person=person,
+                revision_number=a.key.revision,
+                incoming=incoming,
+                authentication=mail.header("Authentication-Results")[:2000],
+                now=now,
             )
             incoming.outcome = f"{a.command.action} bài {draft.key}"
         except workflow.DecisionRefused as refused:
@@ -134,12 +189,24 @@ class Intake:
     def _on_refused(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail
         log.warning("từ chối thư của %s: %s", mail.sender_address, a.reason)
-        recent = session.scalar(select(IncomingMessage.id).where(
-            IncomingMessage.sender == mail.sender_address, IncomingMessage.kind == "refused",
-            IncomingMessage.id != incoming.id, IncomingMessage.processed_at > now - REFUSAL_INTERVAL,
-        ).limit(1))
+        recent = session.scalar(
+            select(IncomingMessage.id)
+            .where(
+                IncomingMessage.sender == mail.sender_address,
+                IncomingMessage.kind == "refused",
+                IncomingMessage.id != incoming.id,
+                IncomingMessage.processed_at > now - REFUSAL_INTERVAL,
+            )
+            .limit(1)
+        )
         if recent is None and mail.sender_address:
-            workflow.refuse_message(session, self.settings, mail.sender_address, mail.sender_name, mail.subject,
-                                    a.reason, mail.message_id, now)
-
-
+            workflow.refuse_message(
+                session,
+                self.settings,
+                mail.sender_address,
+                mail.sender_name,
+                mail.subject,
+                a.reason,
+                mail.message_id,
+                now,
+            )

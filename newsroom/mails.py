@@ -26,14 +26,29 @@ _env = Environment(
 )
 
 CATEGORY_NAMES = {
-    "news": "Tin tức, sự kiện", "event_report": "Hội nghị, sơ kết, tổng kết", "urgent_dispatch": "Văn bản hỏa tốc, công điện",
-    "legal_document": "Văn bản quy phạm pháp luật", "direction": "Chỉ đạo, điều hành", "schedule": "Lịch công tác",
-    "invitation": "Giấy mời họp", "propaganda": "Tuyên truyền, phổ biến pháp luật", "procedure": "Thủ tục hành chính",
-    "statistics": "Thông tin thống kê", "science": "Chương trình, đề tài khoa học", "qa": "Hỏi đáp, góp ý", "other": "Thông tin khác",
+    "news": "Tin tức, sự kiện",
+    "event_report": "Hội nghị, sơ kết, tổng kết",
+    "urgent_dispatch": "Văn bản hỏa tốc, công điện",
+    "legal_document": "Văn bản quy phạm pháp luật",
+    "direction": "Chỉ đạo, điều hành",
+    "schedule": "Lịch công tác",
+    "invitation": "Giấy mời họp",
+    "propaganda": "Tuyên truyền, phổ biến pháp luật",
+    "procedure": "Thủ tục hành chính",
+    "statistics": "Thông tin thống kê",
+    "science": "Chương trình, đề tài khoa học",
+    "qa": "Hỏi đáp, góp ý",
+    "other": "Thông tin khác",
 }
 STATUS_NAMES = {
-    "received": "mới nhận", "in_review": "chờ duyệt", "changes_requested": "chờ sửa", "approved": "đã duyệt, đang đăng",
-    "published": "đã đăng", "unpublished": "đã gỡ", "rejected": "bị từ chối", "held": "tạm giữ",
+    "received": "mới nhận",
+    "in_review": "chờ duyệt",
+    "changes_requested": "chờ sửa",
+    "approved": "đã duyệt, đang đăng",
+    "published": "đã đăng",
+    "unpublished": "đã gỡ",
+    "rejected": "bị từ chối",
+    "held": "tạm giữ",
 }
 
 

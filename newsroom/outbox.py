@@ -8,12 +8,13 @@ queued, so a second attempt is the same message to the recipient's server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from datetime import datetime, timedelta
 
 import aiosmtplib
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsroom.records import OutboxMail, utcnow
@@ -34,8 +35,10 @@ def tls_context(ca_file) -> ssl.SSLContext:
 
 def smtp_client(smtp: SmtpSettings) -> aiosmtplib.SMTP:
     return aiosmtplib.SMTP(
-        hostname=smtp.host, port=smtp.port, use_tls=smtp.security == "tls",
-        start_tls=True if smtp.security == "starttls" else False,
+        hostname=smtp.host,
+        port=smtp.port,
+        use_tls=smtp.security == "tls",
+        start_tls=smtp.security == "starttls",
         tls_context=tls_context(smtp.ca_file) if smtp.security != "none" else None,
         timeout=smtp.timeout_seconds,
     )
@@ -51,9 +54,13 @@ def claim(factory: sessionmaker[Session], now: datetime, limit: int = 50) -> lis
     with factory.begin() as session:
         query = (
             select(OutboxMail)
-            .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now,
-                   or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now))
-            .order_by(OutboxMail.id).limit(limit)
+            .where(
+                OutboxMail.status == "pending",
+                OutboxMail.next_attempt_at <= now,
+                or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now),
+            )
+            .order_by(OutboxMail.id)
+            .limit(limit)
         )
         if session.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -105,10 +112,6 @@ async def drain(factory: sessionmaker[Session], smtp: SmtpSettings, now: datetim
                 await asyncio.to_thread(_finish, factory, row.id, None, now)
                 sent += 1
     finally:
-        try:
+        with contextlib.suppress(aiosmtplib.SMTPException):
             await client.quit()
-        except aiosmtplib.SMTPException:
-            pass
     return sent
-
-

@@ -7,6 +7,8 @@ and the daemon can report a missing secret by the key that names it instead of r
 
 from __future__ import annotations
 
+import itertools
+import copy
 import os
 import re
 import tomllib
@@ -18,8 +20,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CATEGORIES = (
-    "news", "event_report", "urgent_dispatch", "legal_document", "direction", "schedule", "invitation",
-    "propaganda", "procedure", "statistics", "science", "qa", "other",
+    "news",
+    "event_report",
+    "urgent_dispatch",
+    "legal_document",
+    "direction",
+    "schedule",
+    "invitation",
+    "propaganda",
+    "procedure",
+    "statistics",
+    "science",
+    "qa",
+    "other",
 )
 START_EVENTS = ("received", "signed", "event", "approved", "effective")
 
@@ -173,7 +186,7 @@ class Calendar(Strict):
     @classmethod
     def _spans(cls, v: str) -> str:
         spans = [_parse_span(part) for part in v.split(",")]
-        for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(spans):
             if not end <= start:
                 raise ValueError(f"các khoảng giờ phải theo thứ tự và không chồng nhau: {v!r}")
         return v
@@ -211,8 +224,7 @@ class Settings(Strict):
         for i, person in enumerate(self.board):
             if self.roles and person.role not in self.roles:
                 raise ValueError(
-                    f"board[{i}].role: vai trò {person.role!r} không có trong roles "
-                    f"({', '.join(self.roles)})"
+                    f"board[{i}].role: vai trò {person.role!r} không có trong roles ({', '.join(self.roles)})"
                 )
         for name, rule in self.rules.items():
             if name != rule.category and name not in CATEGORIES and not rule.category:
@@ -264,9 +276,7 @@ def _pull_secrets(raw: dict, base: Path) -> None:
     raw["secret"] = _secret(raw, "secret", "secret", base)
     for section, required in (("imap", True), ("smtp", False), ("cms", False)):
         if isinstance(raw.get(section), dict):
-            raw[section]["password"] = _secret(
-                raw[section], "password", f"{section}.password", base, required=required
-            )
+            raw[section]["password"] = _secret(raw[section], "password", f"{section}.password", base, required=required)
     if isinstance(raw.get("database"), dict):
         db = raw.pop("database")
         raw["database_url"] = _secret(db, "url", "database.url", base, required=False)
@@ -277,7 +287,7 @@ def _location(loc: tuple) -> str:
 
 
 def settings_from_dict(raw: dict, base: Path) -> Settings:
-    raw = dict(raw)
+    raw = copy.deepcopy(raw)
     preset_name = raw.get("preset")
     if not preset_name:
         raise ConfigError("preset: thiếu khóa preset (một trong: " + ", ".join(preset_names()) + ")")

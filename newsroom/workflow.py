@@ -74,8 +74,14 @@ def audit(session: Session, draft: Draft | None, actor: str, event: str, now: da
 def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage, now: datetime) -> OutboxMail:
     recipients = [a.strip() for a in str(msg["To"]).split(",") if a.strip()]
     row = OutboxMail(
-        message_id=str(msg["Message-ID"]), draft_id=draft.id if draft else None, purpose=purpose,
-        recipients=recipients, subject=str(msg["Subject"]), raw=bytes(msg), next_attempt_at=now, created_at=now,
+        message_id=str(msg["Message-ID"]),
+        draft_id=draft.id if draft else None,
+        purpose=purpose,
+        recipients=recipients,
+        subject=str(msg["Subject"]),
+        raw=bytes(msg),
+        next_attempt_at=now,
+        created_at=now,
     )
     session.add(row)
     return row
@@ -92,29 +98,54 @@ def _origin_message_id(session: Session, draft: Draft) -> str | None:
 
 def _to_sender(session, settings, draft, template, subject, now, **ctx) -> None:
     msg = mails.compose(
-        settings, template, [draft.sender_address], subject, {"draft": draft, "audience": "sender", **ctx},
-        in_reply_to=_origin_message_id(session, draft), now=now,
+        settings,
+        template,
+        [draft.sender_address],
+        subject,
+        {"draft": draft, "audience": "sender", **ctx},
+        in_reply_to=_origin_message_id(session, draft),
+        now=now,
     )
     queue(session, draft, f"{template}:sender", msg, now)
 
 
 def _to_board(session, settings, draft, template, subject, now, **ctx) -> None:
     msg = mails.compose(
-        settings, template, [p.address for p in settings.board], subject,
-        {"draft": draft, "audience": "board", **ctx}, thread_root=draft.thread_root, now=now,
+        settings,
+        template,
+        [p.address for p in settings.board],
+        subject,
+        {"draft": draft, "audience": "board", **ctx},
+        thread_root=draft.thread_root,
+        now=now,
     )
     queue(session, draft, f"{template}:board", msg, now)
 
 
 def open_draft(
-    session: Session, settings: Settings, archive: Archive, sub: Submission,
-    incoming: IncomingMessage, deadline: Any, now: datetime,
+    session: Session,
+    settings: Settings,
+    archive: Archive,
+    sub: Submission,
+    incoming: IncomingMessage,
+    deadline: Any,
+    now: datetime,
 ) -> Draft:
     """A submission becomes a draft in review (or held), the sender is acknowledged and the board told."""
     draft = Draft(
-        key="", status="held" if sub.held_reason else "in_review", category=sub.category, urgency=sub.urgency,
-        secrecy=sub.secrecy, title=sub.title, sender_address=sub.sender_address, sender_name=sub.sender_name,
-        department=sub.department, author=sub.author, source=sub.source, created_at=now, updated_at=now,
+        key="",
+        status="held" if sub.held_reason else "in_review",
+        category=sub.category,
+        urgency=sub.urgency,
+        secrecy=sub.secrecy,
+        title=sub.title,
+        sender_address=sub.sender_address,
+        sender_name=sub.sender_name,
+        department=sub.department,
+        author=sub.author,
+        source=sub.source,
+        created_at=now,
+        updated_at=now,
     )
     if deadline is not None:
         draft.deadline_at, draft.deadline_rule = deadline.due_at, deadline.rule_id
@@ -123,49 +154,91 @@ def open_draft(
     session.flush()
     draft.key = f"TS{draft.id:05d}"
     revision = Revision(
-        number=1, title=sub.title, body_html=sub.body_html, document=sub.document, warnings=sub.warnings,
-        incoming_id=incoming.id, created_at=now,
+        number=1,
+        title=sub.title,
+        body_html=sub.body_html,
+        document=sub.document,
+        warnings=sub.warnings,
+        incoming_id=incoming.id,
+        created_at=now,
     )
     draft.revisions.append(revision)
     for f in sub.files:
-        revision.files.append(StoredFile(
-            sha256=archive.put(f.data), filename=f.filename, content_type=f.content_type,
-            size=len(f.data), use=f.use, ref=f.ref,
-        ))
+        revision.files.append(
+            StoredFile(
+                sha256=archive.put(f.data),
+                filename=f.filename,
+                content_type=f.content_type,
+                size=len(f.data),
+                use=f.use,
+                ref=f.ref,
+            )
+        )
     incoming.draft_id = draft.id
     session.flush()
     token = reply_token(settings, draft, 1)
-    ctx = {"revision": revision, "deadline": deadline, "held_reason": sub.held_reason, "files": revision.files}
+    ctx = {
+        "revision": revision,
+        "deadline": deadline,
+        "held_reason": sub.held_reason,
+        "files": revision.files,
+    }
     board_mail = mails.compose(
-        settings, "board_new", [p.address for p in settings.board],
+        settings,
+        "board_new",
+        [p.address for p in settings.board],
         f"[{draft.key}] {'TẠM GIỮ' if sub.held_reason else 'Cần duyệt'}: {sub.title} [{token.token}]",
-        {"draft": draft, "token": token.token, "preview_html": sub.preview_html,
-         "preview_text": sub.preview_text, **ctx},
-        reply_to=replykey.plus_address(settings.smtp.from_address, token), now=now,
+        {
+            "draft": draft,
+            "token": token.token,
+            "preview_html": sub.preview_html,
+            "preview_text": sub.preview_text,
+            **ctx,
+        },
+        reply_to=replykey.plus_address(settings.smtp.from_address, token),
+        now=now,
     )
     draft.thread_root = str(board_mail["Message-ID"])
     queue(session, draft, "board_new", board_mail, now)
     _to_sender(session, settings, draft, "sender_ack", f"[{draft.key}] Đã nhận: {sub.title}", now, **ctx)
-    audit(session, draft, sub.sender_address, "held" if sub.held_reason else "received", now,
-          revision=1, incoming=incoming.id, held_reason=sub.held_reason)
+    audit(
+        session,
+        draft,
+        sub.sender_address,
+        "held" if sub.held_reason else "received",
+        now,
+        revision=1,
+        incoming=incoming.id,
+        held_reason=sub.held_reason,
+    )
     return draft
 
 
 def decide(
-    session: Session, settings: Settings, draft: Draft, *, action: str, reason: str, person: Person,
-    revision_number: int, incoming: IncomingMessage, authentication: str, now: datetime,
+    session: Session,
+    settings: Settings,
+    draft: Draft,
+    *,
+    action: str,
+    reason: str,
+    person: Person,
+    revision_number: int,
+    incoming: IncomingMessage,
+    authentication: str,
+    now: datetime,
 ) -> Decision:
     """Apply a board member's decision, or raise DecisionRefused saying why it changes nothing."""
     if draft.status not in UNDECIDED:
         last = next((d for d in reversed(draft.decisions) if d.action in DECISIONS), None)
         if last is not None:
+            verb = "duyệt" if last.action == "approve" else "từ chối"
             raise DecisionRefused(
-                f"Bài {draft.key} đã được {last.actor_name} ({last.actor_address}) "
-                f"{'duyệt' if last.action == 'approve' else 'từ chối'} lúc {mails.when(last.decided_at, settings.timezone)}; "
-                "quyết định của đồng chí không thay đổi gì."
+                f"Bài {draft.key} đã được {last.actor_name} ({last.actor_address}) {verb} lúc "
+                f"{mails.when(last.decided_at, settings.timezone)}; quyết định của đồng chí không thay đổi gì."
             )
-        raise DecisionRefused(f"Bài {draft.key} đang ở trạng thái “{mails.STATUS_NAMES.get(draft.status)}”; "
-                              "không thể quyết định lúc này.")
+        raise DecisionRefused(
+            f"Bài {draft.key} đang ở trạng thái “{mails.STATUS_NAMES.get(draft.status)}”; không thể quyết định lúc này."
+        )
     role = settings.roles.get(person.role)
     if settings.roles and (role is None or not role.may_approve):
         raise DecisionRefused(
@@ -178,9 +251,17 @@ def decide(
             f"{draft.latest.number}; xin trả lời thư thông báo của bản mới nhất."
         )
     decision = Decision(
-        draft_id=draft.id, revision_number=revision_number, action=action, reason=reason,
-        actor_address=person.address, actor_name=person.name, actor_role=person.role,
-        message_id=incoming.message_id, incoming_id=incoming.id, authentication=authentication, decided_at=now,
+        draft_id=draft.id,
+        revision_number=revision_number,
+        action=action,
+        reason=reason,
+        actor_address=person.address,
+        actor_name=person.name,
+        actor_role=person.role,
+        message_id=incoming.message_id,
+        incoming_id=incoming.id,
+        authentication=authentication,
+        decided_at=now,
     )
     draft.decisions.append(decision)
     draft.status = DECISIONS[action]
@@ -191,30 +272,61 @@ def decide(
     verb = "Đã duyệt" if action == "approve" else "Không duyệt"
     _to_sender(session, settings, draft, "decided", f"[{draft.key}] {verb}: {draft.title}", now, decision=decision)
     _to_board(session, settings, draft, "decided", f"[{draft.key}] {verb}: {draft.title}", now, decision=decision)
-    audit(session, draft, person.address, action, now, revision=revision_number, reason=reason,
-          message_id=incoming.message_id, authentication=authentication)
+    audit(
+        session,
+        draft,
+        person.address,
+        action,
+        now,
+        revision=revision_number,
+        reason=reason,
+        message_id=incoming.message_id,
+        authentication=authentication,
+    )
     return decision
 
 
 def answer_board_member(
-    session: Session, settings: Settings, draft: Draft | None, person: Person, message: str,
-    in_reply_to: str | None, now: datetime,
+    session: Session,
+    settings: Settings,
+    draft: Draft | None,
+    person: Person,
+    message: str,
+    in_reply_to: str | None,
+    now: datetime,
 ) -> None:
     subject = f"[{draft.key}] Trả lời của đồng chí chưa được thực hiện" if draft else "Trả lời chưa được thực hiện"
     msg = mails.compose(
-        settings, "reply_answer", [person.address], subject, {"person": person, "message": message},
-        thread_root=draft.thread_root if draft else None, in_reply_to=in_reply_to, now=now,
+        settings,
+        "reply_answer",
+        [person.address],
+        subject,
+        {"person": person, "message": message},
+        thread_root=draft.thread_root if draft else None,
+        in_reply_to=in_reply_to,
+        now=now,
     )
     queue(session, draft, "reply_answer", msg, now)
 
 
 def refuse_message(
-    session: Session, settings: Settings, address: str, name: str, subject: str, reason: str,
-    in_reply_to: str | None, now: datetime,
+    session: Session,
+    settings: Settings,
+    address: str,
+    name: str,
+    subject: str,
+    reason: str,
+    in_reply_to: str | None,
+    now: datetime,
 ) -> None:
     msg = mails.compose(
-        settings, "refused", [address], f"Không tiếp nhận: {subject}"[:200],
-        {"address": address, "name": name, "subject": subject, "reason": reason}, in_reply_to=in_reply_to, now=now,
+        settings,
+        "refused",
+        [address],
+        f"Không tiếp nhận: {subject}"[:200],
+        {"address": address, "name": name, "subject": subject, "reason": reason},
+        in_reply_to=in_reply_to,
+        now=now,
     )
     queue(session, None, "refused", msg, now)
     audit(session, None, address, "refused", now, reason=reason)
@@ -231,11 +343,29 @@ def mark_published(session: Session, settings: Settings, draft: Draft, post_id: 
     late = ""
     if draft.deadline_at is not None:
         on_time = now <= draft.deadline_at
-        late = "Đăng đúng hạn theo quy chế." if on_time else (
-            f"Đăng muộn so với hạn {mails.when(draft.deadline_at, settings.timezone)}."
+        late = (
+            "Đăng đúng hạn theo quy chế."
+            if on_time
+            else (f"Đăng muộn so với hạn {mails.when(draft.deadline_at, settings.timezone)}.")
         )
-    _to_sender(session, settings, draft, "published", f"[{draft.key}] Đã đăng: {draft.title}", now, deadline_text=late)
-    _to_board(session, settings, draft, "published", f"[{draft.key}] Đã đăng: {draft.title}", now, deadline_text=late)
+    _to_sender(
+        session,
+        settings,
+        draft,
+        "published",
+        f"[{draft.key}] Đã đăng: {draft.title}",
+        now,
+        deadline_text=late,
+    )
+    _to_board(
+        session,
+        settings,
+        draft,
+        "published",
+        f"[{draft.key}] Đã đăng: {draft.title}",
+        now,
+        deadline_text=late,
+    )
     audit(session, draft, "toasoan", "published", now, post_id=post_id, url=url)
 
 
@@ -243,7 +373,15 @@ def publish_failed(session: Session, draft: Draft, error: str, retry_at: datetim
     draft.publish_attempts += 1
     draft.publish_error = _redact(error)[:2000]
     draft.publish_next_at, draft.publish_lease_until = retry_at, None
-    audit(session, draft, "toasoan", "publish_failed", now, error=draft.publish_error, attempt=draft.publish_attempts)
+    audit(
+        session,
+        draft,
+        "toasoan",
+        "publish_failed",
+        now,
+        error=draft.publish_error,
+        attempt=draft.publish_attempts,
+    )
 
 
 def _redact(text: str) -> str:
@@ -251,18 +389,33 @@ def _redact(text: str) -> str:
 
 
 def escalate(
-    session: Session, settings: Settings, draft: Draft, step: str, person: Person, article: str, now: datetime,
+    session: Session,
+    settings: Settings,
+    draft: Draft,
+    step: str,
+    person: Person,
+    article: str,
+    now: datetime,
 ) -> bool:
     """Send one step of the ladder to one person, once: False when it was already sent."""
-    exists = session.scalar(select(EscalationSent.id).where(
-        EscalationSent.draft_id == draft.id, EscalationSent.step == step, EscalationSent.recipient == person.address,
-    ))
+    exists = session.scalar(
+        select(EscalationSent.id).where(
+            EscalationSent.draft_id == draft.id,
+            EscalationSent.step == step,
+            EscalationSent.recipient == person.address,
+        )
+    )
     if exists:
         return False
     session.add(EscalationSent(draft_id=draft.id, step=step, recipient=person.address, sent_at=now))
     msg = mails.compose(
-        settings, "escalation", [person.address], f"[{draft.key}] QUÁ HẠN chưa duyệt: {draft.title}",
-        {"draft": draft, "person": person, "article": article}, thread_root=draft.thread_root, now=now,
+        settings,
+        "escalation",
+        [person.address],
+        f"[{draft.key}] QUÁ HẠN chưa duyệt: {draft.title}",
+        {"draft": draft, "person": person, "article": article},
+        thread_root=draft.thread_root,
+        now=now,
     )
     queue(session, draft, f"escalation:{step}", msg, now)
     audit(session, draft, "toasoan", "escalated", now, step=step, to=person.address)

@@ -27,7 +27,7 @@ LEASE = timedelta(minutes=10)
 
 
 def retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=min(60 * 2 ** attempts, 6 * 3600))
+    return timedelta(seconds=min(60 * 2**attempts, 6 * 3600))
 
 
 class Publisher:
@@ -36,10 +36,16 @@ class Publisher:
 
     def _claim(self, now: datetime) -> list[int]:
         with self.factory.begin() as session:
-            query = select(Draft).where(
-                Draft.status == "approved", or_(Draft.publish_next_at.is_(None), Draft.publish_next_at <= now),
-                or_(Draft.publish_lease_until.is_(None), Draft.publish_lease_until < now),
-            ).order_by(Draft.id).limit(10)
+            query = (
+                select(Draft)
+                .where(
+                    Draft.status == "approved",
+                    or_(Draft.publish_next_at.is_(None), Draft.publish_next_at <= now),
+                    or_(Draft.publish_lease_until.is_(None), Draft.publish_lease_until < now),
+                )
+                .order_by(Draft.id)
+                .limit(10)
+            )
             if session.bind.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             drafts = list(session.scalars(query))
@@ -92,8 +98,9 @@ class Publisher:
         body = re.sub(r'<img src="cid:[^"]*"[^>]*>', "", body)
         downloads = [f for f in files if f.use == "download" and f.cms_url]
         if downloads:
-            items = "".join(f'<li><a href="{htmllib.escape(f.cms_url)}">{htmllib.escape(f.filename)}</a></li>'
-                            for f in downloads)
+            items = "".join(
+                f'<li><a href="{htmllib.escape(f.cms_url)}">{htmllib.escape(f.filename)}</a></li>' for f in downloads
+            )
             body += f"<p><strong>Tệp đính kèm:</strong></p><ul>{items}</ul>"
         credit = []
         if draft.author:
@@ -116,7 +123,13 @@ class Publisher:
                 f.cms_media_id, f.cms_url = media.id, media.url
                 await asyncio.to_thread(self._save_media, f.id, media.id, media.url)
             category = self.settings.cms.categories.get(draft.category, "")
-            content = PostContent(key=draft.key, uid=draft.uid, title=draft.title, html=self.render(draft, files), category=category)
+            content = PostContent(
+                key=draft.key,
+                uid=draft.uid,
+                title=draft.title,
+                html=self.render(draft, files),
+                category=category,
+            )
             existing = await self.cms.create_post(content)
             log.info("đã đăng bài %s: %s", draft.key, existing.url)
         else:

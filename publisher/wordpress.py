@@ -15,8 +15,11 @@ from publisher.cms import CmsError, Media, Post, PostContent
 class WordPress:
     def __init__(self, url: str, username: str, password: str, timeout: float = 60):
         self.client = httpx.AsyncClient(
-            base_url=url.rstrip("/") + "/", auth=(username, password), timeout=timeout,
-            headers={"User-Agent": "toasoan"}, follow_redirects=True,
+            base_url=url.rstrip("/") + "/",
+            auth=(username, password),
+            timeout=timeout,
+            headers={"User-Agent": "toasoan"},
+            follow_redirects=True,
         )
         self._tags: dict[str, int] = {}
         self._categories: dict[str, int] = {}
@@ -68,20 +71,31 @@ class WordPress:
 
     async def find_post(self, uid: str) -> Post | None:
         tag = await self._key_tag(uid)
-        posts = (await self._call("GET", "posts", params={"tags": tag, "status": "publish,future,draft,pending,private",
-                                                          "context": "edit"})).json()
+        posts = (
+            await self._call(
+                "GET",
+                "posts",
+                params={"tags": tag, "status": "publish,future,draft,pending,private", "context": "edit"},
+            )
+        ).json()
         return Post(str(posts[0]["id"]), posts[0]["link"]) if posts else None
 
     async def upload_media(self, filename: str, content_type: str, data: bytes, alt: str) -> Media:
         response = await self._call(
-            "POST", "media", files={"file": (filename, data, content_type)}, data={"alt_text": alt},
+            "POST",
+            "media",
+            files={"file": (filename, data, content_type)},
+            data={"alt_text": alt},
         )
         body = response.json()
         return Media(str(body["id"]), body["source_url"])
 
     async def create_post(self, content: PostContent) -> Post:
         body = {
-            "title": content.title, "content": content.html, "status": "publish", "excerpt": content.excerpt,
+            "title": content.title,
+            "content": content.html,
+            "status": "publish",
+            "excerpt": content.excerpt,
             "tags": [await self._key_tag(content.uid)],
         }
         if content.category:

@@ -8,6 +8,7 @@ a message is processed, so acknowledgements go out within seconds rather than at
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -48,7 +49,10 @@ def deadline_function(settings: Settings, calendar: WorkingCalendar):
 
 class Daemon:
     def __init__(
-        self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC), sweep_seconds: float = 60,
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sweep_seconds: float = 60,
     ):
         self.settings, self.clock, self.sweep_seconds = settings, clock, sweep_seconds
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -87,10 +91,8 @@ class Daemon:
     async def _pump(self) -> None:
         """Mail and posts go out as soon as something asks for them, and at least every few seconds."""
         while not self.stopping.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=5)
-            except TimeoutError:
-                pass
             self.wake.clear()
             for job in (self.publish, self.send_mail):
                 try:
@@ -102,13 +104,16 @@ class Daemon:
         loop = asyncio.get_running_loop()
         watcher = MailboxWatcher(self.settings.imap, self.intake, lambda: loop.call_soon_threadsafe(self.wake.set))
         for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.stopping.set)
-            except (NotImplementedError, RuntimeError):
-                pass
         scheduler = AsyncIOScheduler(timezone=self.settings.timezone)
-        scheduler.add_job(self.sweep, "interval", seconds=self.sweep_seconds, max_instances=1,
-                          next_run_time=datetime.now(UTC))
+        scheduler.add_job(
+            self.sweep,
+            "interval",
+            seconds=self.sweep_seconds,
+            max_instances=1,
+            next_run_time=datetime.now(UTC),
+        )
         scheduler.start()
         watching = asyncio.create_task(asyncio.to_thread(watcher.run))
         pump = asyncio.create_task(self._pump())

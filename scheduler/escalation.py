@@ -24,19 +24,32 @@ def sweep(settings: Settings, calendar: WorkingCalendar, factory: sessionmaker[S
     """Returns how many escalation mails were queued."""
     sent = 0
     with factory.begin() as session:
-        for draft in session.scalars(select(Draft).where(
-            Draft.status == "approved", Draft.deadline_at.is_(None), Draft.deadline_start_event == "approved",
-        )):
+        for draft in session.scalars(
+            select(Draft).where(
+                Draft.status == "approved",
+                Draft.deadline_at.is_(None),
+                Draft.deadline_start_event == "approved",
+            )
+        ):
             deadline = compute_deadline(settings, calendar, draft.category, draft.created_at, None, draft.decided_at)
             if deadline and deadline.due_at:
                 workflow.set_deadline(session, draft, deadline, now)
-        overdue = session.scalars(select(Draft).where(
-            Draft.status.in_(workflow.UNDECIDED), Draft.deadline_at.is_not(None), Draft.deadline_at <= now,
-        ))
+        overdue = session.scalars(
+            select(Draft).where(
+                Draft.status.in_(workflow.UNDECIDED),
+                Draft.deadline_at.is_not(None),
+                Draft.deadline_at <= now,
+            )
+        )
         for draft in overdue:
             rule = settings.rules.get(draft.deadline_rule or "")
             article = rule.article if rule else (draft.deadline_rule or "")
             if workflow.escalate(session, settings, draft, "overdue", settings.office_head, article, now):
-                log.warning("bài %s quá hạn (%s): đã báo %s", draft.key, draft.deadline_at, settings.office_head.address)
+                log.warning(
+                    "bài %s quá hạn (%s): đã báo %s",
+                    draft.key,
+                    draft.deadline_at,
+                    settings.office_head.address,
+                )
                 sent += 1
     return sent

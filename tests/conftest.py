@@ -100,7 +100,8 @@ class Site:
         )
         cms_lines = "\n".join(f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in cms.items())
         self.config = root / "site.toml"
-        self.config.write_text(f"""
+        self.config.write_text(
+            f"""
 preset = "{preset}"
 site_name = "Cổng thông tin điện tử thị trấn Kép"
 data_dir = "data"
@@ -139,7 +140,9 @@ address = "{self.head}"
 [[departments]]
 name = "Công chức Văn hóa - Xã hội"
 addresses = ["{self.department}"]
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         self.settings = load_settings(self.config)
         self.clock = Clock()
         self.daemon = None

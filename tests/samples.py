@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -58,9 +58,16 @@ def news_docx() -> bytes:
     return out.getvalue()
 
 
-def submission(sender: str, to: str, subject: str, body: str = "Kính gửi Ban biên tập,\nXin gửi tin bài.",
-               docx: bytes | None = None, filename: str = "Tin hội nghị tổng kết.docx", name: str = "Công chức VH-XH",
-               extra: list[tuple[bytes, str, str, str]] = ()) -> bytes:
+def submission(
+    sender: str,
+    to: str,
+    subject: str,
+    body: str = "Kính gửi Ban biên tập,\nXin gửi tin bài.",
+    docx: bytes | None = None,
+    filename: str = "Tin hội nghị tổng kết.docx",
+    name: str = "Công chức VH-XH",
+    extra: list[tuple[bytes, str, str, str]] = (),
+) -> bytes:
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender}>"
     msg["To"] = to
@@ -91,10 +98,14 @@ def reply(original: bytes, sender: str, name: str, text: str, style: str = "gmai
     msg["In-Reply-To"] = str(orig["Message-ID"])
     msg["References"] = " ".join(filter(None, [str(orig.get("References") or ""), str(orig["Message-ID"])])).strip()
     if style == "gmail":
-        msg.set_content(f"{text}\n\nVào Th 2, 23 thg 11, 2026 lúc 08:15 Ban biên tập <{orig['From'].addresses[0].addr_spec}> đã viết:\n{quoted}\n")
+        msg.set_content(
+            f"{text}\n\nVào Th 2, 23 thg 11, 2026 lúc 08:15 Ban biên tập "
+            f"<{orig['From'].addresses[0].addr_spec}> đã viết:\n{quoted}\n"
+        )
     else:
         msg.set_content(
-            f"{text}\n\n________________________________\nTừ: {orig['From']}\nĐã gửi: Thứ Hai, 23 tháng 11, 2026 8:15 SA\n"
+            f"{text}\n\n________________________________\nTừ: {orig['From']}\n"
+            "Đã gửi: Thứ Hai, 23 tháng 11, 2026 8:15 SA\n"
             f"Đến: {orig['To']}\nChủ đề: {orig['Subject']}\n\n{body}\n"
         )
     return bytes(msg)

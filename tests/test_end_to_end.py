@@ -36,16 +36,27 @@ def send_reply(site, raw_reply: bytes) -> None:
 
 
 def submit_news(site) -> None:
-    site.dovecot.deliver(site.board_box, samples.submission(
-        site.department, site.board_box, "Tin bài: Hội nghị tổng kết công tác văn hóa năm 2026",
-        docx=samples.news_docx(),
-    ))
+    site.dovecot.deliver(
+        site.board_box,
+        samples.submission(
+            site.department,
+            site.board_box,
+            "Tin bài: Hội nghị tổng kết công tác văn hóa năm 2026",
+            docx=samples.news_docx(),
+        ),
+    )
 
 
 @pytest.mark.wordpress
 def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wordpress):
-    site = site_factory(cms={"kind": "wordpress", "url": wordpress.url, "username": wordpress.user,
-                             "password": wordpress.password})
+    site = site_factory(
+        cms={
+            "kind": "wordpress",
+            "url": wordpress.url,
+            "username": wordpress.user,
+            "password": wordpress.password,
+        }
+    )
     site.start()
     submit_news(site)
 
@@ -62,7 +73,9 @@ def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wor
     assert re.search(r"Hạn đăng:\s+24:00 ngày \d\d/\d\d/2026 \(Đ9\.3", body)
     assert "Duyệt" in body and "Từ chối: <lý do>" in body
     assert "Gia đình văn hóa" in html_of(notice)  # the preview shows the table
-    assert re.fullmatch(rf"bbt\+ts00001-1-[0-9a-f]{{16}}@{re.escape(site.domain)}", message["Reply-To"].addresses[0].addr_spec)
+    assert re.fullmatch(
+        rf"bbt\+ts00001-1-[0-9a-f]{{16}}@{re.escape(site.domain)}", message["Reply-To"].addresses[0].addr_spec
+    )
     assert message["Auto-Submitted"] == "auto-generated"
 
     send_reply(site, samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt"))
@@ -98,8 +111,16 @@ def test_rejection_by_outlook_reply_tells_the_sender_why(site_factory):
     site.start()
     submit_news(site)
     notice = site.wait_mail(site.address("phoban"), "Cần duyệt")[0]
-    send_reply(site, samples.reply(notice, site.address("phoban"), "Trần Thị Bình",
-                                   "Từ chối: Ảnh chưa rõ nét, đề nghị gửi ảnh gốc.", style="outlook"))
+    send_reply(
+        site,
+        samples.reply(
+            notice,
+            site.address("phoban"),
+            "Trần Thị Bình",
+            "Từ chối: Ảnh chưa rõ nét, đề nghị gửi ảnh gốc.",
+            style="outlook",
+        ),
+    )
     refusal = site.wait_mail(site.department, "Không duyệt")[0]
     assert "Lý do: Ảnh chưa rõ nét, đề nghị gửi ảnh gốc." in text_of(refusal)
     assert "Trần Thị Bình" in text_of(site.wait_mail(site.address("truongban"), "Không duyệt")[0])
@@ -117,12 +138,16 @@ def test_replies_that_may_not_decide_change_nothing(site_factory):
     assert "không được quyết định" in text_of(answer)
     send_reply(site, samples.reply(notice, "ke.gia.mao@example.com", "Kẻ giả mạo", "Duyệt"))
     # A forged key from a board member is ignored too.
-    forged = samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt").replace(
-        b"bbt+ts00001-1-", b"bbt+ts00001-1-0").replace(b"[ts00001-1-", b"[ts00001-1-0")
+    forged = (
+        samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt")
+        .replace(b"bbt+ts00001-1-", b"bbt+ts00001-1-0")
+        .replace(b"[ts00001-1-", b"[ts00001-1-0")
+    )
     send_reply(site, re.sub(rb"ts00001-1-0[0-9a-f]{16}", b"ts00001-1-0123456789abcdef", forged))
     wait_until(lambda: len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 4)
     assert not site.dovecot.messages(site.department) or not [
-        r for r in site.dovecot.messages(site.department) if "Đã duyệt" in str(parsed(r)["Subject"])]
+        r for r in site.dovecot.messages(site.department) if "Đã duyệt" in str(parsed(r)["Subject"])
+    ]
     assert list(site.settings.cms.folder.glob("*.html")) == []
     # The head of the board then approves: only now is it published.
     send_reply(site, samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "duyet"))

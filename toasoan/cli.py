@@ -12,7 +12,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from newsroom.settings import ConfigError, Secret, Settings, load_preset, load_settings, preset_names, settings_from_dict
+from newsroom.settings import (
+    ConfigError,
+    Secret,
+    Settings,
+    load_preset,
+    load_settings,
+    preset_names,
+    settings_from_dict,
+)
 from toasoan import logs
 
 EXIT_CONFIG = 2
@@ -34,14 +42,21 @@ def preset_settings(name: str) -> Settings:
     """Settings for looking at a message under a preset alone, with no site configured."""
     preset = load_preset(name)
     raw = {
-        "preset": name, "site_name": preset.get("name", name), "data_dir": "/nonexistent",
+        "preset": name,
+        "site_name": preset.get("name", name),
+        "data_dir": "/nonexistent",
         "secret_env": "TOASOAN_UNUSED",
         "imap": {"host": "localhost", "username": "bbt@example.invalid", "password_env": "TOASOAN_UNUSED"},
         "smtp": {"host": "localhost", "from_address": "bbt@example.invalid"},
         "cms": {"kind": "folder", "folder": "/nonexistent"},
         "office_head": {"name": "Thủ trưởng", "address": "head@example.invalid"},
-        "board": [{"name": "Ban biên tập", "address": "bbt@example.invalid",
-                   "role": next(iter(preset.get("roles", {"thanh_vien": 0})))}],
+        "board": [
+            {
+                "name": "Ban biên tập",
+                "address": "bbt@example.invalid",
+                "role": next(iter(preset.get("roles", {"thanh_vien": 0}))),
+            }
+        ],
     }
     settings = settings_from_dict(raw, Path.cwd())
     return settings.model_copy(update={"secret": Secret(value=secrets.token_hex(16), key="secret")})
@@ -78,8 +93,10 @@ def cmd_inspect(args) -> int:
             if result.get(key):
                 print(f"{key:10} {result[key]}")
         if result["deadline"]:
-            print(f"{'deadline':10} {result['deadline']['due_at']} ({result['deadline']['rule']}, "
-                  f"{result['deadline']['article']})")
+            print(
+                f"{'deadline':10} {result['deadline']['due_at']} ({result['deadline']['rule']}, "
+                f"{result['deadline']['article']})"
+            )
         if result["command"]:
             print(f"{'command':10} {result['command']}")
         for warning in result["warnings"]:
@@ -93,8 +110,9 @@ def cmd_deadline(args) -> int:
 
     settings = _settings(args)
     if args.office_hours:
-        settings = settings.model_copy(update={"calendar": settings.calendar.model_copy(
-            update={"office_hours": args.office_hours})})
+        settings = settings.model_copy(
+            update={"calendar": settings.calendar.model_copy(update={"office_hours": args.office_hours})}
+        )
         settings.calendar.spans()
     calendar = WorkingCalendar(settings.calendar, settings.timezone)
     start = _moment(args.start)
@@ -104,7 +122,11 @@ def cmd_deadline(args) -> int:
         return 1
     event = args.event or found[1].start_event
     deadline = compute_deadline(
-        settings, calendar, args.category, start, issued_on=start.date() if event == "signed" else None,
+        settings,
+        calendar,
+        args.category,
+        start,
+        issued_on=start.date() if event == "signed" else None,
         approved_at=start if event == "approved" else None,
     )
     result = deadline.as_json()
@@ -127,7 +149,7 @@ def cmd_presets(args) -> int:
 
 
 def cmd_check_config(args) -> int:
-    from intake.mailbox import connect
+    from intake.mailbox import connect, server_folder
     from newsroom import outbox
     from scheduler.daemon import make_cms
 
@@ -148,8 +170,9 @@ def cmd_check_config(args) -> int:
         client = connect(settings.imap, timeout=15)
         try:
             client.select_folder(settings.imap.inbox, readonly=True)
-            folder = "có" if client.folder_exists(settings.imap.processed_folder) else "chưa có (sẽ được tạo)"
-            return f"đăng nhập {settings.imap.username}@{settings.imap.host}; thư mục {settings.imap.processed_folder} {folder}"
+            processed = server_folder(client, settings.imap.processed_folder)
+            folder = "có" if client.folder_exists(processed) else "chưa có (sẽ được tạo)"
+            return f"đăng nhập {settings.imap.username}@{settings.imap.host}; thư mục {processed} {folder}"
         finally:
             client.logout()
 
@@ -193,22 +216,28 @@ def cmd_drafts(args) -> int:
     with session_factory(engine)() as session:
         if args.action == "list":
             for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
-                print(f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
-                      f"hạn {when(d.deadline_at, settings.timezone):22} {d.title[:60]}")
+                print(
+                    f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
+                    f"hạn {when(d.deadline_at, settings.timezone):22} {d.title[:60]}"
+                )
             return 0
         draft = session.scalar(select(Draft).where(Draft.key == args.key.upper()))
         if draft is None:
             print(f"không có bài {args.key}", file=sys.stderr)
             return 1
-        print(f"{draft.key}: {draft.title}\n  trạng thái {STATUS_NAMES.get(draft.status)}; hạng mục {draft.category}; "
-              f"hạn {when(draft.deadline_at, settings.timezone)} ({draft.deadline_rule})\n"
-              f"  người gửi {draft.sender_name} <{draft.sender_address}>; bài đăng {draft.post_url or '—'}")
+        print(
+            f"{draft.key}: {draft.title}\n  trạng thái {STATUS_NAMES.get(draft.status)}; hạng mục {draft.category}; "
+            f"hạn {when(draft.deadline_at, settings.timezone)} ({draft.deadline_rule})\n"
+            f"  người gửi {draft.sender_name} <{draft.sender_address}>; bài đăng {draft.post_url or '—'}"
+        )
         for event in session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft.id).order_by(AuditEvent.id)):
             detail = ", ".join(f"{k}={v}" for k, v in event.detail.items() if v not in (None, ""))
             print(f"  {when(event.at, settings.timezone):22} {event.actor:30} {event.event:15} {detail}")
         for decision in draft.decisions:
-            print(f"  quyết định: {decision.action} bởi {decision.actor_name} <{decision.actor_address}> "
-                  f"bản {decision.revision_number}, thư {decision.message_id}")
+            print(
+                f"  quyết định: {decision.action} bởi {decision.actor_name} <{decision.actor_address}> "
+                f"bản {decision.revision_number}, thư {decision.message_id}"
+            )
     return 0
 
 

@@ -29,8 +29,11 @@ def setup(level: str = "INFO", json_lines: bool | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if json_lines is None:
         json_lines = not sys.stderr.isatty()
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
-        "%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

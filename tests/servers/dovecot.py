@@ -117,8 +117,9 @@ protocol lmtp {{
         return password
 
     def start(self) -> Dovecot:
-        self.proc = subprocess.Popen([self.binary, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [self.binary, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         try:
             wait_for_port(self.port, 20, self.proc)
             wait_for_port(self.lmtp_port, 20, self.proc)
@@ -168,5 +169,7 @@ protocol lmtp {{
             if predicate(found):
                 return found
             if time.monotonic() > deadline:
-                raise AssertionError(f"{address}/{folder}: condition not met after {timeout} s; has {len(found)} messages")
+                raise AssertionError(
+                    f"{address}/{folder}: condition not met after {timeout} s; has {len(found)} messages"
+                )
             time.sleep(0.2)

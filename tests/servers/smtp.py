@@ -9,6 +9,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import threading
+from contextlib import suppress
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
@@ -31,11 +32,9 @@ class Relay:
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos), raw))
         for rcpt in envelope.rcpt_tos if self.lmtp_port else []:
             # one recipient per transaction: smtplib does not read LMTP's per-recipient replies to DATA
-            with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp:
-                try:
-                    lmtp.sendmail(envelope.mail_from or "<>", [rcpt], raw)
-                except smtplib.SMTPRecipientsRefused:
-                    pass  # an address with no mailbox: still counted as received
+            # an address with no mailbox is refused by LMTP but still counted as received
+            with smtplib.LMTP("127.0.0.1", self.lmtp_port) as lmtp, suppress(smtplib.SMTPRecipientsRefused):
+                lmtp.sendmail(envelope.mail_from or "<>", [rcpt], raw)
         return "250 OK"
 
     def messages(self):
@@ -44,8 +43,15 @@ class Relay:
 
 
 class SmtpServer:
-    def __init__(self, cert, key, lmtp_port: int | None = None, implicit_tls: bool = False,
-                 username: str = "toasoan", password: str = "smtp-secret"):
+    def __init__(
+        self,
+        cert,
+        key,
+        lmtp_port: int | None = None,
+        implicit_tls: bool = False,
+        username: str = "toasoan",
+        password: str = "smtp-secret",
+    ):
         self.port = free_port()
         self.username, self.password = username, password
         self.relay = Relay(lmtp_port)
@@ -58,11 +64,24 @@ class SmtpServer:
 
         options = dict(authenticator=authenticate, auth_required=True)
         if implicit_tls:
-            self.controller = Controller(self.relay, hostname="127.0.0.1", port=self.port, ssl_context=context,
-                                         auth_require_tls=False, **options)
+            self.controller = Controller(
+                self.relay,
+                hostname="127.0.0.1",
+                port=self.port,
+                ssl_context=context,
+                auth_require_tls=False,
+                **options,
+            )
         else:
-            self.controller = Controller(self.relay, hostname="127.0.0.1", port=self.port, tls_context=context,
-                                         require_starttls=True, auth_require_tls=True, **options)
+            self.controller = Controller(
+                self.relay,
+                hostname="127.0.0.1",
+                port=self.port,
+                tls_context=context,
+                require_starttls=True,
+                auth_require_tls=True,
+                **options,
+            )
 
     def start(self) -> SmtpServer:
         self.controller.start()

@@ -109,26 +109,60 @@ class WordPress:
         self.db_port, self.port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.procs: list[subprocess.Popen] = []
+        self.logs: list = []
         self.user = self.password = ""
+
+    def _log(self, name: str):
+        handle = open(self.root / name, "wb")  # noqa: SIM115 - owned by the server process until stop()
+        self.logs.append(handle)
+        return handle
 
     def _start_db(self) -> None:
         data = self.root / "db"
         user = ["--user=root"] if os.geteuid() == 0 else []
         subprocess.run(
-            [self.install_db, "--no-defaults", f"--datadir={data}", "--auth-root-authentication-method=normal",
-             "--skip-test-db", *user], check=True, capture_output=True,
+            [
+                self.install_db,
+                "--no-defaults",
+                f"--datadir={data}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                *user,
+            ],
+            check=True,
+            capture_output=True,
         )
         proc = subprocess.Popen(
-            [self.mariadbd, "--no-defaults", f"--datadir={data}", f"--socket={self.root}/db.sock",
-             f"--port={self.db_port}", "--bind-address=127.0.0.1", "--skip-log-bin", "--innodb-buffer-pool-size=64M",
-             "--innodb-flush-log-at-trx-commit=0", f"--pid-file={self.root}/db.pid", *user],
-            stdout=subprocess.DEVNULL, stderr=open(self.root / "db.log", "wb"), start_new_session=True,
+            [
+                self.mariadbd,
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--socket={self.root}/db.sock",
+                f"--port={self.db_port}",
+                "--bind-address=127.0.0.1",
+                "--skip-log-bin",
+                "--innodb-buffer-pool-size=64M",
+                "--innodb-flush-log-at-trx-commit=0",
+                f"--pid-file={self.root}/db.pid",
+                *user,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self._log("db.log"),
+            start_new_session=True,
         )
         self.procs.append(proc)
         wait_for_port(self.db_port, 60, proc)
         subprocess.run(
-            [shutil.which("mariadb") or "mysql", "--no-defaults", f"--socket={self.root}/db.sock", "-uroot",
-             "-e", "CREATE DATABASE wordpress CHARACTER SET utf8mb4"], check=True, capture_output=True,
+            [
+                shutil.which("mariadb") or "mysql",
+                "--no-defaults",
+                f"--socket={self.root}/db.sock",
+                "-uroot",
+                "-e",
+                "CREATE DATABASE wordpress CHARACTER SET utf8mb4",
+            ],
+            check=True,
+            capture_output=True,
         )
 
     def start(self) -> WordPress:
@@ -139,8 +173,12 @@ class WordPress:
         (www / "wp-config.php").write_text(CONFIG.format(port=self.db_port, www_port=self.port))
         (www / "toasoan-install.php").write_text(INSTALL.format(www_port=self.port))
         self._start_db()
-        done = subprocess.run([self.php, "-d", "display_errors=stderr", str(www / "toasoan-install.php")],
-                              capture_output=True, text=True, cwd=www)
+        done = subprocess.run(
+            [self.php, "-d", "display_errors=stderr", str(www / "toasoan-install.php")],
+            capture_output=True,
+            text=True,
+            cwd=www,
+        )
         if done.returncode != 0 or not done.stdout.strip().startswith("{"):
             raise RuntimeError(f"WordPress install failed: {done.stdout[-1000:]} {done.stderr[-1000:]}")
         creds = json.loads(done.stdout.strip().splitlines()[-1])
@@ -148,9 +186,24 @@ class WordPress:
         (www / "toasoan-install.php").unlink()
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "2"}
         proc = subprocess.Popen(
-            [self.php, "-d", "display_errors=0", "-d", "upload_max_filesize=64M", "-d", "post_max_size=64M",
-             "-S", f"127.0.0.1:{self.port}", "-t", str(www), str(www / "router.php")],
-            stdout=subprocess.DEVNULL, stderr=open(self.root / "php.log", "wb"), env=env, start_new_session=True,
+            [
+                self.php,
+                "-d",
+                "display_errors=0",
+                "-d",
+                "upload_max_filesize=64M",
+                "-d",
+                "post_max_size=64M",
+                "-S",
+                f"127.0.0.1:{self.port}",
+                "-t",
+                str(www),
+                str(www / "router.php"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self._log("php.log"),
+            env=env,
+            start_new_session=True,
         )
         self.procs.append(proc)
         wait_for_port(self.port, 30, proc)
@@ -168,12 +221,18 @@ class WordPress:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+        for handle in self.logs:
+            handle.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def get(self, route: str, **params) -> list | dict:
         """GET a REST route as the editor account, e.g. get("posts", status="publish")."""
-        response = httpx.get(self.url + "/", params={"rest_route": f"/wp/v2/{route}", "context": "edit", **params},
-                             auth=(self.user, self.password), timeout=30)
+        response = httpx.get(
+            self.url + "/",
+            params={"rest_route": f"/wp/v2/{route}", "context": "edit", **params},
+            auth=(self.user, self.password),
+            timeout=30,
+        )
         response.raise_for_status()
         return response.json()
 

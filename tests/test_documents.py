@@ -1,0 +1,89 @@
+"""Documents to safe HTML: the structure a reader needs, nothing a browser could be attacked with."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from intake.docx_html import docx_to_html
+from intake.message import safe_filename
+from intake.sanitize import sanitize
+from tests import samples
+
+
+def test_news_document_keeps_its_structure():
+    converted = docx_to_html(samples.news_docx())
+    html = converted.html
+    assert html.startswith("<h1>Hội nghị tổng kết công tác văn hóa năm 2026</h1>")
+    assert "<strong>UBND thị trấn Kép</strong>" in html and "<em>tổng kết</em>" in html
+    assert "<ul><li>Xây dựng 12 khu dân cư văn hóa</li><li>Tổ chức 5 giải thể thao</li></ul>" in html
+    assert "<ol><li>Đánh giá kết quả</li><li>Khen thưởng tập thể</li></ol>" in html
+    assert "<thead><tr><th>Chỉ tiêu</th><th>Kết quả</th></tr></thead>" in html
+    assert '<img src="cid:docx-image-1" alt="Quang cảnh hội nghị">' in html
+    ref, name, ctype, data = converted.images[0]
+    assert (ref, name, ctype) == ("docx-image-1", "anh-1.png", "image/png") and data.startswith(b"\x89PNG")
+    assert converted.headings == ["Hội nghị tổng kết công tác văn hóa năm 2026", "Kết quả nổi bật"]
+
+
+def _doc_bytes(doc) -> bytes:
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_nested_lists_merged_cells_links_and_centred_titles():
+    doc = Document()
+    title = doc.add_paragraph("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    title.alignment = 1
+    doc.add_paragraph("Mục một", style="List Bullet")
+    doc.add_paragraph("Mục con", style="List Bullet 2")
+    doc.add_paragraph("Mục hai", style="List Bullet")
+    table = doc.add_table(rows=2, cols=3)
+    merged = table.cell(0, 0).merge(table.cell(0, 1))
+    merged.text = "Gộp ngang"
+    tall = table.cell(0, 2).merge(table.cell(1, 2))
+    tall.text = "Gộp dọc"
+    table.cell(1, 0).text, table.cell(1, 1).text = "a", "b"
+    para = doc.add_paragraph("Xem ")
+    rel = doc.part.relate_to(
+        "https://kep.gov.vn/van-ban",
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink",
+        is_external=True,
+    )
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), rel)
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "văn bản"
+    run.append(text)
+    link.append(run)
+    para._p.append(link)
+    html = docx_to_html(_doc_bytes(doc)).html
+    assert '<p class="has-text-align-center">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</p>' in html
+    assert "<ul><li>Mục một<ul><li>Mục con</li></ul></li><li>Mục hai</li></ul>" in html
+    assert '<td colspan="2">Gộp ngang</td><td rowspan="2">Gộp dọc</td>' in html
+    assert "<tr><td>a</td><td>b</td></tr>" in html
+    assert '<a href="https://kep.gov.vn/van-ban">văn bản</a>' in html
+
+
+def test_hostile_html_is_made_harmless():
+    hostile = (
+        '<p onclick="steal()">Tin<script>alert(1)</script></p><iframe src="https://evil.example"></iframe>'
+        '<a href="javascript:alert(1)">bấm</a><img src="https://tracker.example/p.gif"><form><input></form>'
+        '<p style="background:url(https://evil.example)">x</p><a href="https://kep.gov.vn">ok</a>'
+    )
+    clean = sanitize(hostile)
+    for bad in ("onclick", "script", "iframe", "javascript:", "tracker.example", "<form", "<input", "style="):
+        assert bad not in clean
+    assert '<a href="https://kep.gov.vn" rel="noopener noreferrer">ok</a>' in clean
+
+
+def test_attachment_names_are_made_safe():
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("C:\\Users\\x\\Tin bài.DOCX") == "Tin bài.docx"
+    assert safe_filename('a<b>:"|?*.pdf') == "ab.pdf"
+    assert safe_filename("") == "tep-dinh-kem"
+    assert safe_filename("bao-cao.p\x00df") == "bao-cao.pdf"

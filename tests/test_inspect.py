@@ -1,0 +1,243 @@
+"""`toasoan inspect --json`: what intake makes of a message, as the contract in architecture.md says."""
+
+from __future__ import annotations
+
+import json
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tests import samples
+from toasoan.cli import main
+
+CONTRACT_KEYS = {
+    "kind",
+    "reason",
+    "sender",
+    "title",
+    "category",
+    "urgency",
+    "secrecy",
+    "author",
+    "source",
+    "document",
+    "deadline",
+    "body_html",
+    "attachments",
+    "command",
+    "warnings",
+}
+CORPORA = Path(__file__).parent.parent.parent / "shared" / "corpora" / "email"
+
+
+def inspect(tmp_path, raw: bytes, *args: str, capsys) -> dict:
+    path = tmp_path / "message.eml"
+    path.write_bytes(raw)
+    assert main(["inspect", str(path), "--json", *args]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert CONTRACT_KEYS <= set(result)
+    return result
+
+
+def plain(sender: str, subject: str, body: str, **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "bbt@kep.gov.vn", subject
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content(body)
+    return bytes(msg)
+
+
+def test_department_news_with_table_and_photo(tmp_path, capsys):
+    raw = samples.submission(
+        "vhxh@kep.gov.vn",
+        "bbt@kep.gov.vn",
+        "Tin bài: Hội nghị tổng kết công tác văn hóa năm 2026",
+        docx=samples.news_docx(),
+        extra=[(samples.jpeg(), "image", "jpeg", "IMG_0012.JPG")],
+    )
+    result = inspect(tmp_path, raw, "--preset", "kep", "--received", "2026-11-20T16:00:00+07:00", capsys=capsys)
+    assert result["kind"] == "submission"
+    assert result["title"] == "Hội nghị tổng kết công tác văn hóa năm 2026"
+    assert result["category"] == "event_report" and result["urgency"] == "normal" and result["secrecy"] == "none"
+    assert result["deadline"]["due_at"] == "2026-11-26T00:00:00+07:00"  # 2 working days (Đ9.3): Mon 23, Wed 25
+    assert result["deadline"]["rule"] == "event_report" and result["deadline"]["start_event"] == "event"
+    assert "thời điểm 'event' không rõ" in result["deadline"]["note"]
+    assert "<table>" in result["body_html"] and '<img src="cid:docx-image-1"' in result["body_html"]
+    assert "<script" not in result["body_html"]
+    uses = {a["filename"]: a["use"] for a in result["attachments"]}
+    assert uses == {"anh-1.png": "image", "Tin hội nghị tổng kết.docx": "body", "IMG_0012.jpg": "image"}
+    assert result["author"] == "Nguyễn Thị Hoa"
+    assert result["command"] is None
+
+
+def test_urgent_dispatch_counts_wall_clock_hours(tmp_path, capsys):
+    raw = plain(
+        "vanthu@daklak.gov.vn",
+        "CÔNG ĐIỆN HỎA TỐC về ứng phó bão số 15",
+        "HỎA TỐC\nCÔNG ĐIỆN\nChủ tịch UBND tỉnh điện: ...",
+    )
+    result = inspect(tmp_path, raw, "--preset", "dak-mar", "--received", "2026-11-21T23:00:00+07:00", capsys=capsys)
+    assert (result["category"], result["urgency"]) == ("urgent_dispatch", "hoa_toc")
+    assert result["deadline"]["due_at"] == "2026-11-22T01:00:00+07:00"
+    assert result["deadline"]["rule"] == "urgent_dispatch"
+
+
+def test_secret_document_is_held(tmp_path, capsys):
+    raw = plain("vp@kep.gov.vn", "Báo cáo tình hình an ninh", "MẬT\nBÁO CÁO\nTình hình an ninh quý IV...")
+    result = inspect(tmp_path, raw, "--preset", "kep", capsys=capsys)
+    assert result["kind"] == "submission" and result["secrecy"] == "mat"
+    assert "MẬT" in result["held"]
+
+
+def test_administrative_document_with_blank_date(tmp_path, capsys):
+    text = (
+        "ỦY BAN NHÂN DÂN\nTHỊ TRẤN KÉP\nSố: 15/2026/QĐ-UBND\nKép, ngày     tháng     năm 2026\n"
+        "QUYẾT ĐỊNH\nBan hành Quy chế quản lý Cổng thông tin điện tử\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\nĐặng Minh Khôi\n"
+    )
+    result = inspect(
+        tmp_path,
+        plain("vp@kep.gov.vn", "", text),
+        "--preset",
+        "kep",
+        "--received",
+        "2026-11-23T09:00:00+07:00",
+        capsys=capsys,
+    )
+    assert result["category"] == "legal_document"
+    assert result["document"]["number"] == "15/2026/QĐ-UBND"
+    assert result["document"]["type"] == "QUYẾT ĐỊNH"
+    assert result["document"]["issued_on"] is None
+    assert result["deadline"]["due_at"] == "2026-11-26T00:00:00+07:00"
+    assert "ngày ký không rõ" in result["deadline"]["note"]
+
+
+def test_vietnamese_gmail_and_outlook_replies(tmp_path, capsys):
+    notice = plain(
+        "bbt@kep.gov.vn",
+        "[TS00007] Cần duyệt: Tin hội nghị [ts00007-1-0123456789abcdef]",
+        "Cần duyệt",
+        Reply_To="bbt+ts00007-1-0123456789abcdef@kep.gov.vn",
+        Message_ID="<n1@kep.gov.vn>",
+    )
+    gmail = inspect(
+        tmp_path,
+        samples.reply(notice, "truongban@kep.gov.vn", "Nguyễn Văn An", "Duyệt"),
+        "--preset",
+        "kep",
+        capsys=capsys,
+    )
+    assert gmail["kind"] == "reply"
+    assert gmail["command"]["action"] == "approve" and gmail["command"]["draft_key"] == "TS00007"
+    assert gmail["command"]["key_valid"] is False  # signed with another site's secret
+    outlook = inspect(
+        tmp_path,
+        samples.reply(notice, "phoban@kep.gov.vn", "Trần Thị Bình", "Không duyệt vì thiếu ảnh", style="outlook"),
+        "--preset",
+        "kep",
+        capsys=capsys,
+    )
+    assert outlook["command"]["action"] == "reject" and outlook["command"]["reason"] == "vì thiếu ảnh"
+
+
+def test_reply_key_is_valid_under_the_site_secret(tmp_path, capsys):
+    from newsroom import replykey
+
+    config = Path(__file__).parent.parent / "config" / "example.toml"
+    secret = tmp_path / "secrets"
+    secret.mkdir()
+    (secret / "reply-key").write_text("k" * 64)
+    site = tmp_path / "config"
+    site.mkdir()
+    (site / "site.toml").write_text(config.read_text("utf-8"), encoding="utf-8")
+    key = replykey.make("k" * 64, "TS00003", 2)
+    notice = plain(
+        "bbt@kep.gov.vn",
+        f"[TS00003] Cần duyệt [{key.token}]",
+        "x",
+        Reply_To=replykey.plus_address("bbt@kep.gov.vn", key),
+    )
+    result = inspect(
+        tmp_path,
+        samples.reply(notice, "truongban@kep.gov.vn", "An", "Từ chối: trùng tin"),
+        "--config",
+        str(site / "site.toml"),
+        capsys=capsys,
+    )
+    assert result["command"] == {
+        "action": "reject",
+        "reason": "trùng tin",
+        "draft_key": "TS00003",
+        "revision": 2,
+        "key_valid": True,
+    }
+    assert result["sender"]["role"] == "board"
+
+
+@pytest.mark.parametrize(
+    ("headers", "subject", "kind"),
+    [
+        ({"Auto_Submitted": "auto-replied"}, "Re: [TS00001] Cần duyệt", "auto_reply"),
+        ({"X_Autoreply": "yes"}, "Vắng mặt", "auto_reply"),
+        ({"Precedence": "bulk"}, "Bản tin", "auto_reply"),
+        ({}, "Trả lời tự động: Tôi đang đi công tác", "auto_reply"),
+        ({}, "Automatic reply: Out of office", "auto_reply"),
+    ],
+)
+def test_automatic_mail_is_recognised(tmp_path, capsys, headers, subject, kind):
+    result = inspect(
+        tmp_path, plain("a@kep.gov.vn", subject, "Tôi vắng mặt đến 30/11.", **headers), "--preset", "kep", capsys=capsys
+    )
+    assert result["kind"] == kind and result["reason"]
+
+
+def test_bounce_is_recognised(tmp_path, capsys):
+    raw = (
+        b"From: Mail Delivery System <MAILER-DAEMON@mx.kep.gov.vn>\r\nTo: bbt@kep.gov.vn\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain\r\n\r\nUser unknown\r\n"
+        b"--b\r\nContent-Type: message/delivery-status\r\n\r\nStatus: 5.1.1\r\n--b--\r\n"
+    )
+    assert inspect(tmp_path, raw, "--preset", "kep", capsys=capsys)["kind"] == "bounce"
+
+
+def test_macro_document_is_refused(tmp_path, capsys):
+    raw = samples.submission(
+        "vhxh@kep.gov.vn", "bbt@kep.gov.vn", "Tin bài", docx=samples.news_docx(), filename="tin.docm"
+    )
+    result = inspect(tmp_path, raw, "--preset", "kep", capsys=capsys)
+    assert result["kind"] == "refused" and ".docm" in result["reason"]
+
+
+def test_html_body_is_sanitised(tmp_path, capsys):
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "doan@kep.gov.vn", "bbt@kep.gov.vn", "Tin: Ra quân mùa hè xanh"
+    msg.set_content("Ra quân mùa hè xanh")
+    msg.add_alternative('<p onmouseover="x()">Ra quân <b>mùa hè xanh</b></p><script>steal()</script>', subtype="html")
+    result = inspect(tmp_path, bytes(msg), "--preset", "kep", capsys=capsys)
+    assert result["body_html"] == "<p>Ra quân <b>mùa hè xanh</b></p>"
+    assert result["category"] == "news"
+    assert any("không có trong danh sách" in w for w in result["warnings"])
+
+
+@pytest.mark.skipif(not CORPORA.exists(), reason="../shared/corpora is not beside this checkout")
+def test_every_corpus_email_is_inspected_without_error():
+    from datetime import UTC, datetime
+
+    from intake.analyze import analyze, as_json
+    from toasoan.cli import preset_settings
+
+    settings = preset_settings("kep")
+    files = [
+        p
+        for p in CORPORA.rglob("*")
+        if p.is_file() and p.suffix.lower() in (".eml", ".txt", "") and p.name != "MANIFEST.md"
+    ]
+    assert len(files) > 100
+    kinds = {}
+    for path in files:
+        result = as_json(analyze(path.read_bytes(), settings, datetime(2026, 11, 23, tzinfo=UTC)))
+        kinds[result["kind"]] = kinds.get(result["kind"], 0) + 1
+    assert kinds.get("submission", 0) > 50, kinds
