@@ -7,8 +7,8 @@ and the daemon can report a missing secret by the key that names it instead of r
 
 from __future__ import annotations
 
-import itertools
 import copy
+import itertools
 import os
 import re
 import tomllib

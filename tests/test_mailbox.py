@@ -1,0 +1,138 @@
+"""Intake against a real Dovecot: every message processed exactly once, moved only after its commit,
+and the watcher surviving dropped connections, with IDLE and with polling."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.mailbox import MailboxWatcher, connect
+from intake.service import Intake, Where
+from newsroom.archive import Archive
+from newsroom.db import make_engine, migrate, session_factory
+from newsroom.records import Draft, IncomingMessage
+from scheduler.calendar import WorkingCalendar
+from scheduler.daemon import deadline_function
+from tests import samples
+from tests.conftest import wait_until
+
+pytestmark = pytest.mark.timeout(120)
+
+
+class Rig:
+    def __init__(self, site, **imap_changes):
+        self.site = site
+        settings = site.settings
+        if imap_changes:
+            settings = settings.model_copy(update={"imap": settings.imap.model_copy(update=imap_changes)})
+        self.settings = settings
+        engine = make_engine(settings.database)
+        migrate(engine)
+        self.factory = session_factory(engine)
+        self.archive = Archive(settings.data_dir / "archive")
+        calendar = WorkingCalendar(settings.calendar, settings.timezone)
+        self.intake = Intake(settings, self.factory, self.archive, deadline_function(settings, calendar))
+        self.watcher = MailboxWatcher(settings.imap, self.intake)
+
+    def count(self, model) -> int:
+        with self.factory() as session:
+            return session.scalar(select(func.count()).select_from(model))
+
+    def sync_once(self) -> int:
+        self.watcher.client = connect(self.settings.imap)
+        try:
+            self.watcher._ensure_folder()
+            status = self.watcher.client.select_folder("INBOX")
+            return self.watcher.sync(int(status[b"UIDVALIDITY"]))
+        finally:
+            self.watcher._logout()
+
+    def news(self, subject="Tin: Ra quân mùa hè xanh") -> bytes:
+        return samples.submission(self.site.department, self.site.board_box, subject, docx=samples.news_docx())
+
+
+def test_message_is_processed_once_and_moved_after_commit(site_factory):
+    rig = Rig(site_factory())
+    raw = rig.news()
+    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    assert rig.sync_once() == 1
+    assert (rig.count(IncomingMessage), rig.count(Draft)) == (1, 1)
+    assert rig.site.dovecot.messages(rig.site.board_box) == []
+    assert len(rig.site.dovecot.messages(rig.site.board_box, "Toasoan/Processed")) == 1
+    with rig.factory() as session:
+        incoming = session.scalars(select(IncomingMessage)).one()
+    assert rig.archive.path(incoming.sha256).exists()  # the raw bytes are kept, named by their SHA-256
+    assert rig.sync_once() == 0  # nothing left
+
+
+def test_crash_between_commit_and_move_only_moves_on_restart(site_factory):
+    rig = Rig(site_factory())
+    rig.site.dovecot.deliver(rig.site.board_box, rig.news())
+    with rig.site.dovecot.client(rig.site.board_box) as client:
+        status = client.select_folder("INBOX")
+        uid = client.search(["ALL"])[0]
+        raw = client.fetch([uid], ["RFC822"])[uid][b"RFC822"]
+    # The transaction committed, then the daemon died before MOVE:
+    rig.intake.process(raw, Where("INBOX", int(status[b"UIDVALIDITY"]), uid), datetime.now(UTC))
+    assert rig.sync_once() == 0
+    assert (rig.count(IncomingMessage), rig.count(Draft)) == (1, 1)
+    assert rig.site.dovecot.messages(rig.site.board_box) == []
+
+
+def test_same_bytes_under_a_new_uidvalidity_are_not_processed_again(site_factory):
+    rig = Rig(site_factory())
+    raw = rig.news()
+    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    rig.sync_once()
+    # The server rebuilt its index (new UIDVALIDITY) and the message reappears in the inbox.
+    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    rig.site.dovecot.admin("mailbox", "update", "-u", rig.site.board_box, "--uid-validity", "4242", "INBOX")
+    rig.sync_once()
+    assert (rig.count(IncomingMessage), rig.count(Draft)) == (1, 1)
+    assert rig.site.dovecot.messages(rig.site.board_box) == []
+
+
+def test_a_parser_failure_keeps_the_message(site_factory, monkeypatch):
+    """No real message reliably crashes the parser, so one is made to: the archive must still hold it."""
+    rig = Rig(site_factory())
+    import intake.service
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr(intake.service, "analyze", broken)
+    raw = rig.news()
+    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    assert rig.sync_once() == 1
+    with rig.factory() as session:
+        incoming = session.scalars(select(IncomingMessage)).one()
+    assert incoming.kind == "refused" and "parser bug" in incoming.outcome
+    assert rig.archive.get(incoming.sha256).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
+
+
+@pytest.mark.parametrize("idle", [True, False], ids=["idle", "polling"])
+def test_watcher_survives_a_dropped_connection(site_factory, idle):
+    rig = Rig(site_factory(), idle=idle, poll_seconds=0.3)
+    thread = threading.Thread(target=rig.watcher.run, daemon=True)
+    thread.start()
+    try:
+        rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ nhất"))
+        wait_until(lambda: rig.count(Draft) == 1, timeout=15)
+        rig.site.dovecot.admin("kick", rig.site.board_box)
+        rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ hai"))
+        wait_until(lambda: rig.count(Draft) == 2, timeout=20)
+        wait_until(lambda: rig.site.dovecot.messages(rig.site.board_box) == [], timeout=10)
+    finally:
+        rig.watcher.stop()
+        thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_implicit_tls_imap(site_factory):
+    site = site_factory()
+    rig = Rig(site, port=site.dovecot.tls_port, security="tls", ca_file=site.dovecot.cert)
+    rig.site.dovecot.deliver(rig.site.board_box, rig.news())
+    assert rig.sync_once() == 1
