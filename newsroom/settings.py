@@ -79,7 +79,7 @@ def _secret(data: dict, name: str, key: str, base: Path, required: bool = True) 
         if required:
             raise ConfigError(f"{key}: thiếu {key}_env hoặc {key}_file")
         return None
-    return Secret(env=env, file=(base / file) if file else None, key=key)
+    return Secret(env=env, file=(base / file).resolve() if file else None, key=key)
 
 
 class ImapSettings(Strict):
@@ -300,11 +300,11 @@ def settings_from_dict(raw: dict, base: Path) -> Settings:
     if isinstance(db_secret, Secret):
         raw["database_url"] = db_secret.resolve()
     data_dir = Path(raw.get("data_dir", "data"))
-    raw["data_dir"] = data_dir if data_dir.is_absolute() else base / data_dir
+    raw["data_dir"] = (data_dir if data_dir.is_absolute() else base / data_dir).resolve()
     cms = raw.get("cms")
     if isinstance(cms, dict) and cms.get("folder"):
         folder = Path(cms["folder"])
-        cms["folder"] = folder if folder.is_absolute() else base / folder
+        cms["folder"] = (folder if folder.is_absolute() else base / folder).resolve()
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:

@@ -21,7 +21,7 @@ def test_example_configuration_loads_over_its_preset():
     assert settings.preset == "kep"
     assert settings.rules["news"].article == "Đ9.1"
     assert settings.roles["truong_ban"].may_approve and not settings.roles["thanh_vien"].may_approve
-    assert settings.data_dir == (EXAMPLE.parent / "../data")
+    assert settings.data_dir == EXAMPLE.parent.parent / "data"
     assert settings.database.startswith("sqlite:///") and settings.database.endswith("toasoan.db")
     assert settings.board_member("TruongBan@kep.gov.vn").role == "truong_ban"
     assert settings.department_of("hieutruong@thcskep.edu.vn").name == "Trường THCS thị trấn Kép"

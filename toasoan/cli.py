@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from newsroom.settings import (
+    Calendar,
     ConfigError,
     Secret,
     Settings,
@@ -105,37 +106,37 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_deadline(args) -> int:
+    """The deadline of a rule counted from a moment the caller names (the rule's start event by default)."""
     from scheduler.calendar import WorkingCalendar
-    from scheduler.deadlines import compute_deadline
+    from scheduler.deadlines import Deadline
 
     settings = _settings(args)
     if args.office_hours:
-        settings = settings.model_copy(
-            update={"calendar": settings.calendar.model_copy(update={"office_hours": args.office_hours})}
-        )
-        settings.calendar.spans()
-    calendar = WorkingCalendar(settings.calendar, settings.timezone)
-    start = _moment(args.start)
+        try:
+            calendar_settings = Calendar(**{**settings.calendar.model_dump(), "office_hours": args.office_hours})
+        except ValueError as exc:
+            raise SystemExit(f"--office-hours: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
+        settings = settings.model_copy(update={"calendar": calendar_settings})
     found = settings.rule_for(args.category)
     if found is None:
         print(f"preset {settings.preset} không có quy tắc cho hạng mục {args.category!r}", file=sys.stderr)
         return 1
-    event = args.event or found[1].start_event
-    deadline = compute_deadline(
-        settings,
-        calendar,
-        args.category,
-        start,
-        issued_on=start.date() if event == "signed" else None,
-        approved_at=start if event == "approved" else None,
+    rule_id, rule = found
+    calendar = WorkingCalendar(settings.calendar, settings.timezone)
+    start = _moment(args.start)
+    deadline = Deadline(
+        calendar.add(start, rule.amount, rule.unit),
+        rule_id,
+        rule,
+        calendar.local(start),
+        args.event or rule.start_event,
+        "",
     )
     result = deadline.as_json()
-    result["due_at"] = calendar.add(start, found[1].amount, found[1].unit).isoformat()
-    result["start"], result["start_event"] = start.isoformat(), event
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        print(f"{result['due_at']}  ({result['rule']}, {result['article']}: {result['description']})")
+        print(f"{result['due_at']}  ({rule_id}, {rule.article}: {rule.description})")
     return 0
 
 
