@@ -6,6 +6,8 @@ from the message itself (cid:), never a remote resource that would track the rea
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 TAGS = {
@@ -65,7 +67,15 @@ def _allowed_class(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
+IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+
+
 def sanitize(html: str) -> str:
+    """Allowed markup only; an image whose remote source was dropped is dropped whole."""
+    return IMAGE_WITHOUT_SOURCE.sub("", _clean(html))
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=TAGS,

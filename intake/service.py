@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.analyze import Analysis, DeadlineFn, analyze
-from newsroom import workflow
+from newsroom import replykey, workflow
 from newsroom.archive import Archive
 from newsroom.records import Draft, IncomingMessage, OutboxMail
 from newsroom.settings import Settings
@@ -134,9 +134,11 @@ class Intake:
                 message_id=mail.message_id,
             )
             return
-        draft = None
-        if a.key is not None and a.key_valid:
-            draft = session.scalar(select(Draft).where(Draft.key == a.key.draft_key))
+        if a.key is not None:
+            key = a.key if a.key_valid else None  # a forged key is refused outright, whatever the thread says
+        else:
+            key = self._key_from_thread(session, [mail.in_reply_to, *mail.references])
+        draft = session.scalar(select(Draft).where(Draft.key == key.draft_key)) if key else None
         if draft is None:
             incoming.outcome = "khóa trả lời không hợp lệ: bỏ qua"
             log.warning("trả lời của %s mang khóa không hợp lệ %s", mail.sender_address, a.key)
@@ -171,7 +173,7 @@ class Intake:
                 action=a.command.action,
                 reason=a.command.reason,
                 person=person,
-                revision_number=a.key.revision,
+                revision_number=key.revision,
                 incoming=incoming,
                 authentication=mail.header("Authentication-Results")[:2000],
                 now=now,
@@ -180,6 +182,20 @@ class Intake:
         except workflow.DecisionRefused as refused:
             incoming.outcome = f"quyết định không được thực hiện: {refused}"
             workflow.answer_board_member(session, self.settings, draft, person, str(refused), mail.message_id, now)
+
+    @staticmethod
+    def _key_from_thread(session: Session, message_ids: list[str | None]) -> replykey.ReplyKey | None:
+        """The key of the notification a reply answers, for clients that keep neither Reply-To nor subject."""
+        ids = [i for i in message_ids if i]
+        if not ids:
+            return None
+        subject = session.scalar(
+            select(OutboxMail.subject)
+            .where(OutboxMail.message_id.in_(ids), OutboxMail.purpose == "board_new")
+            .order_by(OutboxMail.id.desc())
+            .limit(1)
+        )
+        return replykey.find(subject) if subject else None
 
     def _on_auto_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         log.info("thư tự động từ %s: %s", a.mail.sender_address, a.reason)

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import smtplib
+import time
 from email import message_from_bytes, policy
 
 import pytest
 
 from tests import samples
 from tests.conftest import wait_until
+from toasoan.cli import main
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -35,20 +37,20 @@ def send_reply(site, raw_reply: bytes) -> None:
         lmtp.sendmail(parsed(raw_reply)["From"].addresses[0].addr_spec, [to], raw_reply)
 
 
-def submit_news(site) -> None:
-    site.dovecot.deliver(
+def submit_news(site) -> str:
+    """Mail the department's article to the board; returns its Message-ID."""
+    raw = samples.submission(
+        site.department,
         site.board_box,
-        samples.submission(
-            site.department,
-            site.board_box,
-            "Tin bài: Hội nghị tổng kết công tác văn hóa năm 2026",
-            docx=samples.news_docx(),
-        ),
+        "Tin bài: Hội nghị tổng kết công tác văn hóa năm 2026",
+        docx=samples.news_docx(),
     )
+    site.dovecot.deliver(site.board_box, raw)
+    return parsed(raw)["Message-ID"]
 
 
 @pytest.mark.wordpress
-def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wordpress):
+def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wordpress, capsys):
     site = site_factory(
         cms={
             "kind": "wordpress",
@@ -58,11 +60,12 @@ def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wor
         }
     )
     site.start()
-    submit_news(site)
+    submitted_id = submit_news(site)
 
     ack = site.wait_mail(site.department, "Đã nhận")[0]
     assert "Mã theo dõi: TS00001" in text_of(ack)
     assert parsed(ack)["Auto-Submitted"] == "auto-generated"
+    assert parsed(ack)["In-Reply-To"] == submitted_id  # the sender sees one conversation
 
     notice = site.wait_mail(site.address("truongban"), "Cần duyệt")[0]
     site.wait_mail(site.address("phoban"), "Cần duyệt")
@@ -82,7 +85,9 @@ def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wor
 
     published = site.wait_mail(site.department, "Đã đăng", timeout=60)[0]
     url = re.search(r"http://\S+", text_of(published))[0]
-    site.wait_mail(site.address("phoban"), "Đã đăng")
+    board_copy = site.wait_mail(site.address("phoban"), "Đã đăng")[0]
+    assert message["Message-ID"] in parsed(board_copy)["References"]  # the board sees one thread per draft
+    assert url in text_of(board_copy)
     posts = [p for p in wordpress.posts() if p["link"] == url]
     assert len(posts) == 1, f"no post at {url}"
     post = posts[0]
@@ -104,6 +109,14 @@ def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wor
     # Both messages were moved out of the inbox once processed.
     assert site.dovecot.messages(site.board_box) == []
     assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 2
+
+    # Who approved this, and when: the draft's history names the person and the message.
+    assert main(["drafts", "show", "TS00001", "--config", str(site.config)]) == 0
+    history = capsys.readouterr().out
+    assert "trạng thái đã đăng" in history and url in history
+    assert re.search(r"quyết định: approve bởi Nguyễn Văn An <truongban@\S+> bản 1, thư <", history)
+    assert main(["drafts", "list", "--config", str(site.config)]) == 0
+    assert "TS00001  đã đăng" in capsys.readouterr().out
 
 
 def test_rejection_by_outlook_reply_tells_the_sender_why(site_factory):
@@ -155,6 +168,19 @@ def test_replies_that_may_not_decide_change_nothing(site_factory):
     assert len(list(site.settings.cms.folder.glob("*.html"))) == 1
 
 
+def test_reply_found_by_in_reply_to_when_the_client_drops_address_and_subject(site_factory):
+    site = site_factory()
+    site.start()
+    submit_news(site)
+    notice = site.wait_mail(site.address("truongban"), "Cần duyệt")[0]
+    raw = samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Đồng ý")
+    stripped = parsed(raw)
+    stripped.replace_header("To", site.board_box)
+    stripped.replace_header("Subject", "Re: bài hội nghị")
+    send_reply(site, bytes(stripped))
+    site.wait_mail(site.department, "Đã đăng", timeout=30)
+
+
 def test_undecided_draft_escalates_to_the_office_head_once(site_factory):
     site = site_factory()
     site.start()
@@ -168,7 +194,5 @@ def test_undecided_draft_escalates_to_the_office_head_once(site_factory):
     site.stop()
     site.start()  # a restart must not send it again
     site.clock.advance(days=1)
-    import time
-
-    time.sleep(3)
+    time.sleep(3)  # several sweeps at 0.5 s
     assert len(site.wait_mail(site.head, "QUÁ HẠN")) == 1
