@@ -142,13 +142,17 @@ class MailboxWatcher:
             client.uid_expunge([uid]) if client.has_capability("UIDPLUS") else client.expunge()
 
     def _idle_once(self) -> None:
-        """One IDLE period: returns on new mail, on timeout, or when asked to stop."""
+        """One IDLE period: returns on new mail, when asked to stop, or after poll_seconds at most.
+
+        The bound is a safety net: mail that arrives between UID SEARCH and IDLE is announced with the
+        SEARCH response, not during IDLE, so without it such a message would wait for the next arrival.
+        """
         client = self.client
         client.idle()
         started = time.monotonic()
         try:
-            while not self.stop_event.is_set() and time.monotonic() - started < self.cfg.idle_seconds:
-                responses = client.idle_check(timeout=1)
+            while not self.stop_event.is_set() and time.monotonic() - started < self.cfg.poll_seconds:
+                responses = client.idle_check(timeout=min(1.0, self.cfg.poll_seconds))
                 if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1):
                     break
                 if any(r[0] == b"BYE" for r in responses if r):

@@ -92,8 +92,7 @@ class ImapSettings(Strict):
     inbox: str = "INBOX"
     processed_folder: str = "Toasoan/Processed"
     idle: bool = True
-    poll_seconds: float = Field(60, gt=0)
-    idle_seconds: float = Field(600, gt=0)  # re-issue IDLE this often (RFC 2177 asks for < 29 min)
+    poll_seconds: float = Field(60, gt=0, le=1500)  # inbox re-read at least this often, IDLE or not (RFC 2177)
 
 
 class SmtpSettings(Strict):
