@@ -8,6 +8,7 @@ processed again: the caller only moves it to the processed folder.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake.analyze import Analysis, DeadlineFn, analyze
 from newsroom import replykey, workflow
 from newsroom.archive import Archive
-from newsroom.records import Draft, IncomingMessage, OutboxMail
+from newsroom.records import Draft, IncomingMessage, OutboxMail, utcnow
 from newsroom.settings import Settings
 
 log = logging.getLogger("toasoan.intake")
@@ -32,8 +33,16 @@ class Where:
 
 
 class Intake:
-    def __init__(self, settings: Settings, factory: sessionmaker[Session], archive: Archive, deadline_fn: DeadlineFn):
+    def __init__(
+        self,
+        settings: Settings,
+        factory: sessionmaker[Session],
+        archive: Archive,
+        deadline_fn: DeadlineFn,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.settings, self.factory, self.archive, self.deadline_fn = settings, factory, archive, deadline_fn
+        self.clock = clock
 
     def seen(self, where: Where) -> bool:
         with self.factory() as session:
@@ -83,18 +92,26 @@ class Intake:
                     is not None
                 )
 
+            now = self.clock()
             try:
                 analysis = analyze(raw, self.settings, received_at, self.deadline_fn, ours)
             except Exception as exc:  # a parser bug must not lose the message or stop the mailbox
                 log.exception("không phân tích được thư %s (sha256 %s)", where, sha)
-                incoming = self._record(session, where, sha, None, "refused", f"lỗi phân tích: {exc}", received_at)
-                return incoming
+                return self._record(session, where, sha, None, "refused", f"lỗi phân tích: {exc}", received_at, now)
+            incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at, now)
+            try:
+                with session.begin_nested():
+                    getattr(self, f"_on_{analysis.kind}")(session, analysis, incoming, now)
+            except Exception as exc:  # recorded and moved on: one bad message must not block the inbox
+                log.exception("lỗi khi xử lý thư %s (sha256 %s)", where, sha)
+                incoming.outcome = f"lỗi xử lý: {type(exc).__name__}: {exc}"[:1000]
+            return incoming
             incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at)
             handler = getattr(self, f"_on_{analysis.kind}")
             handler(session, analysis, incoming, received_at)
             return incoming
 
-    def _record(self, session, where, sha, analysis, kind, outcome, received_at) -> IncomingMessage:
+    def _record(self, session, where, sha, analysis, kind, outcome, received_at, now) -> IncomingMessage:
         mail = analysis.mail if analysis else None
         incoming = IncomingMessage(
             mailbox=where.mailbox,
@@ -107,7 +124,7 @@ class Intake:
             kind=kind,
             outcome=outcome or "",
             received_at=received_at,
-            processed_at=received_at,
+            processed_at=now,
         )
         session.add(incoming)
         session.flush()

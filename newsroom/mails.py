@@ -6,7 +6,7 @@ crash sends the same message.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -58,8 +58,6 @@ def when(moment: datetime | None, tz: str) -> str:
         return "không xác định"
     local = moment.astimezone(ZoneInfo(tz))
     if (local.hour, local.minute) == (0, 0):
-        from datetime import timedelta
-
         prev = local - timedelta(days=1)
         return f"24:00 ngày {prev:%d/%m/%Y}"
     return f"{local:%H:%M} ngày {local:%d/%m/%Y}"

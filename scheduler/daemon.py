@@ -61,8 +61,9 @@ class Daemon:
         self.factory = session_factory(self.engine)
         self.archive = Archive(settings.data_dir / "archive")
         self.calendar = WorkingCalendar(settings.calendar, settings.timezone)
-        self.intake = Intake(settings, self.factory, self.archive, deadline_function(settings, self.calendar))
+        self.intake = Intake(settings, self.factory, self.archive, deadline_function(settings, self.calendar), clock)
         self.cms: Cms | None = None
+        self.cms_error = ""
         self.publisher: Publisher | None = None
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
@@ -78,7 +79,9 @@ class Daemon:
             try:
                 self.cms = make_cms(self.settings)
             except ConfigError as exc:
-                log.error("CMS: %s", exc)
+                if str(exc) != self.cms_error:  # said once, not at every tick
+                    log.error("CMS: %s; bài đã duyệt chờ đến khi sửa cấu hình", exc)
+                    self.cms_error = str(exc)
                 return
             self.publisher = Publisher(self.settings, self.factory, self.archive, self.cms)
         if await self.publisher.run_due(self.clock()):

@@ -136,3 +136,20 @@ def test_implicit_tls_imap(site_factory):
     rig = Rig(site, port=site.dovecot.tls_port, security="tls", ca_file=site.dovecot.cert)
     rig.site.dovecot.deliver(rig.site.board_box, rig.news())
     assert rig.sync_once() == 1
+
+
+def test_a_message_that_fails_to_process_does_not_block_the_inbox(site_factory):
+    rig = Rig(site_factory())
+    key = rig.site.config.parent / "secrets" / "reply-key"
+    saved = key.read_bytes()
+    key.unlink()  # a real fault: the daemon cannot sign the reply code for the notification
+    rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ nhất"))
+    assert rig.sync_once() == 1
+    with rig.factory() as session:
+        failed = session.scalars(select(IncomingMessage)).one()
+    assert failed.outcome.startswith("lỗi xử lý: ConfigError") and rig.count(Draft) == 0
+    assert rig.archive.path(failed.sha256).exists()
+    key.write_bytes(saved)
+    rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ hai"))
+    assert rig.sync_once() == 1
+    assert rig.count(Draft) == 1 and rig.site.dovecot.messages(rig.site.board_box) == []
