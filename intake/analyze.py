@@ -42,6 +42,8 @@ REFUSED_TYPES = {
 }
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 100
+REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
+TRACKING_TAG = re.compile(r"\[(TS\d{5,})\]", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
 DeadlineFn = Callable[[str, datetime, date | None], Any]
@@ -57,6 +59,7 @@ class Analysis:
     command: replies.Command | None = None
     key: replykey.ReplyKey | None = None
     key_valid: bool = False
+    draft_key: str | None = None  # from the key, or only from the subject's [TS00042] tag (not proof)
     deadline: Any = None
     attachments: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -224,8 +227,10 @@ def analyze(
         return analysis
     key = find_key(mail)
     ours = thread_ids([i for i in [mail.in_reply_to, *mail.references] if i]) if thread_ids else False
-    if key or ours:
+    tag = TRACKING_TAG.search(mail.subject) if REPLY_PREFIX.match(mail.subject) else None
+    if key or ours or tag:
         analysis.kind, analysis.key = "reply", key
+        analysis.draft_key = key.draft_key if key else (tag[1].upper() if tag else None)
         analysis.key_valid = bool(key) and replykey.verify(settings.secret.resolve(), key)
         analysis.command = replies.parse_command(replies.reply_text(mail.text, mail.html))
         return analysis
@@ -271,8 +276,8 @@ def as_json(a: Analysis) -> dict:
         "attachments": a.attachments,
         "command": {
             "action": a.command.action if a.command else None,
-            "reason": a.command.reason if a.command else None,
-            "draft_key": a.key.draft_key if a.key else None,
+            "reason": (a.command.reason or None) if a.command else None,
+            "draft_key": a.draft_key,
             "revision": a.key.revision if a.key else None,
             "key_valid": a.key_valid,
         }

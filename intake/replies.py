@@ -14,6 +14,7 @@ QUOTE_HEADER = re.compile(
     r"Tin nhắn gốc)\s*-{2,}|_{10,}|(From|Từ|Sent|Đã gửi)\s*:\s)",
     re.IGNORECASE,
 )
+WRAPPED_HEADER = re.compile(r"^(On|Vào) .+ (wrote|đã viết):$", re.IGNORECASE)
 SIGNATURE = re.compile(r"^(--\s*$|Sent from my |Gửi từ |Được gửi từ |Get Outlook for )", re.IGNORECASE)
 APPROVE = re.compile(r"^(duyet|dong y|ok|okay|approved?|yes)\b")
 REJECT = re.compile(r"^(tu choi|khong duyet|khong dong y|reject(ed)?|declined?)\b")
@@ -33,9 +34,10 @@ def reply_text(text: str, html: str) -> str:
             quoted.decompose()
         text = soup.get_text("\n")
     kept = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        stripped = line.strip()
-        if QUOTE_HEADER.match(stripped) or SIGNATURE.match(stripped):
+    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+    for i, stripped in enumerate(lines):
+        wrapped = f"{stripped} {lines[i + 1]}" if i + 1 < len(lines) else stripped  # Gmail wraps long headers
+        if QUOTE_HEADER.match(stripped) or SIGNATURE.match(stripped) or WRAPPED_HEADER.match(wrapped):
             break
         kept.append(stripped)
     return "\n".join(kept).strip()

@@ -241,3 +241,20 @@ def test_every_corpus_email_is_inspected_without_error():
         result = as_json(analyze(path.read_bytes(), settings, datetime(2026, 11, 23, tzinfo=UTC)))
         kinds[result["kind"]] = kinds.get(result["kind"], 0) + 1
     assert kinds.get("submission", 0) > 50, kinds
+
+
+def test_reply_with_only_the_tracking_tag(tmp_path, capsys):
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "Nguyễn Văn An <truongban@kep.gov.vn>", "bbt@kep.gov.vn"
+    msg["Subject"] = "TL: [TS00007] Cần duyệt: Tin hội nghị"
+    msg["In-Reply-To"] = "<n1@kep.gov.vn>"
+    msg.set_content("Đồng ý\n\nGửi từ điện thoại Samsung Galaxy của tôi\n")
+    result = inspect(tmp_path, bytes(msg), "--preset", "kep", capsys=capsys)
+    assert result["kind"] == "reply"
+    assert result["command"] == {
+        "action": "approve",
+        "reason": None,
+        "draft_key": "TS00007",
+        "revision": None,
+        "key_valid": False,
+    }

@@ -86,3 +86,12 @@ def test_reject_keeps_the_reason_as_written(reason):
     command = parse_command(f"Từ chối: {reason}")
     assert command.action == "reject"
     assert command.reason == reason.strip().strip(" :-")
+
+
+def test_gmail_header_wrapped_over_two_lines_is_not_part_of_the_reason():
+    text = (
+        "Từ chối: số liệu chưa khớp\nđề nghị phòng kiểm tra lại.\n\n"
+        "Vào Th 2, 23 thg 11, 2026 lúc 08:15 Ban biên tập Cổng thông tin điện tử <\n"
+        "bbt@kep.gov.vn> đã viết:\n> Cần duyệt\n"
+    )
+    assert parse_command(reply_text(text, "")) == Command("reject", "số liệu chưa khớp đề nghị phòng kiểm tra lại.")
