@@ -139,17 +139,7 @@ class Intake:
         mail = a.mail
         person = self.settings.board_member(mail.sender_address)
         if person is None:
-            incoming.outcome = "trả lời từ người ngoài Ban biên tập: bỏ qua"
-            log.warning("trả lời từ %s (không thuộc Ban biên tập) bị bỏ qua", mail.sender_address)
-            workflow.audit(
-                session,
-                None,
-                mail.sender_address,
-                "reply_ignored",
-                now,
-                reason="not on roster",
-                message_id=mail.message_id,
-            )
+            self._ignore(session, incoming, now, "trả lời từ người ngoài Ban biên tập", "not on roster")
             return
         if a.key is not None:
             key = a.key if a.key_valid else None  # a forged key is refused outright, whatever the thread says
@@ -157,17 +147,7 @@ class Intake:
             key = self._key_from_thread(session, [mail.in_reply_to, *mail.references])
         draft = session.scalar(select(Draft).where(Draft.key == key.draft_key)) if key else None
         if draft is None:
-            incoming.outcome = "khóa trả lời không hợp lệ: bỏ qua"
-            log.warning("trả lời của %s mang khóa không hợp lệ %s", mail.sender_address, a.key)
-            workflow.audit(
-                session,
-                None,
-                mail.sender_address,
-                "reply_ignored",
-                now,
-                reason="bad key",
-                message_id=mail.message_id,
-            )
+            self._ignore(session, incoming, now, f"khóa trả lời không hợp lệ ({a.key or a.draft_key})", "bad key")
             return
         incoming.draft_id = draft.id
         if a.command is None:
@@ -199,6 +179,15 @@ class Intake:
         except workflow.DecisionRefused as refused:
             incoming.outcome = f"quyết định không được thực hiện: {refused}"
             workflow.answer_board_member(session, self.settings, draft, person, str(refused), mail.message_id, now)
+
+    @staticmethod
+    def _ignore(session: Session, incoming: IncomingMessage, now: datetime, why: str, code: str) -> None:
+        """A reply that may not act: logged and audited, never answered, so nothing leaks to its sender."""
+        incoming.outcome = f"{why}: bỏ qua"
+        log.warning("trả lời từ %s bị bỏ qua: %s", incoming.sender, why)
+        workflow.audit(
+            session, None, incoming.sender or "", "reply_ignored", now, reason=code, message_id=incoming.message_id
+        )
 
     @staticmethod
     def _key_from_thread(session: Session, message_ids: list[str | None]) -> replykey.ReplyKey | None:
