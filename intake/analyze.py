@@ -11,7 +11,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from bs4 import BeautifulSoup
@@ -43,10 +43,10 @@ REFUSED_TYPES = {
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 100
 REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
-TRACKING_TAG = re.compile(r"\[(TS\d{5,})\]", re.IGNORECASE)
+TRACKING_TAG = re.compile(r"\[(TS\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
-DeadlineFn = Callable[[str, datetime, date | None], Any]
+DeadlineFn = Callable[[str, datetime, dict, bool], Any]  # category, received, document facts, own issuer
 
 
 @dataclass
@@ -230,7 +230,8 @@ def analyze(
     tag = TRACKING_TAG.search(mail.subject) if REPLY_PREFIX.match(mail.subject) else None
     if key or ours or tag:
         analysis.kind, analysis.key = "reply", key
-        analysis.draft_key = key.draft_key if key else (tag[1].upper() if tag else None)
+        tagged = tag[1].upper() if tag and tag[1].upper().startswith("TS") else None
+        analysis.draft_key = key.draft_key if key else tagged
         analysis.key_valid = bool(key) and replykey.verify(settings.secret.resolve(), key)
         analysis.command = replies.parse_command(replies.reply_text(mail.text, mail.html))
         return analysis
@@ -247,8 +248,13 @@ def analyze(
         {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use} for f in sub.files
     ]
     if deadline_fn is not None:
-        issued = date.fromisoformat(sub.document["issued_on"]) if sub.document.get("issued_on") else None
-        analysis.deadline = deadline_fn(sub.category, received_at, issued)
+        head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
+        own = any(classify.fold(name) in head for name in settings.issuer_names)
+        analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own)
+        due = analysis.deadline.due_at if analysis.deadline else None
+        if due is not None and due <= received_at:
+            warning = f"đã quá hạn đăng theo quy chế ngay khi nhận (hạn {due.isoformat(timespec='minutes')})"
+            sub.warnings.append(warning)
     return analysis
 
 

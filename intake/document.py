@@ -31,6 +31,25 @@ DATE = re.compile(
     r"(?:([A-ZÀ-Ỹ][\wÀ-ỹ ]{1,40}),\s*)?ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
 )
 AUTHORITY = re.compile(r"^(TM\.|KT\.|Q\.|TL\.|TUQ\.)\s*(.+)$")
+EFFECTIVE = re.compile(
+    r"có hiệu lực(?: thi hành)?(?: kể)? từ ngày (?:(ký)|(\d{1,2})/(\d{1,2})/(\d{4})|"
+    r"(\d{1,2}) tháng (\d{1,2}) năm (\d{4}))",
+    re.IGNORECASE,
+)
+
+
+def _effective_on(text: str, issued_on: str | None) -> str | None:
+    """The effective date when the document states it ("có hiệu lực từ ngày ký" / "… từ ngày 01/12/2026")."""
+    m = EFFECTIVE.search(text)
+    if not m:
+        return None
+    if m[1]:
+        return issued_on
+    day, month, year = (m[2], m[3], m[4]) if m[2] else (m[5], m[6], m[7])
+    try:
+        return date(int(year), int(month), int(day)).isoformat()
+    except ValueError:
+        return None
 
 
 def extract(text: str) -> dict:
@@ -81,4 +100,5 @@ def extract(text: str) -> dict:
                 doc["signer"] = tail[-1] if len(tail) > 1 else tail[0]
     if not any(doc[k] for k in ("type", "number")):
         return {}
+    doc["effective_on"] = _effective_on(" ".join(lines), doc["issued_on"])
     return doc

@@ -34,6 +34,7 @@ def connect(cfg: ImapSettings, timeout: float = 30) -> imapclient.IMAPClient:
         ssl_context=context,
         timeout=timeout,
     )
+    client.normalise_times = False  # INTERNALDATE with its zone: the arrival time deadlines count from
     if cfg.security == "starttls":
         client.starttls(context)
     client.login(cfg.username, cfg.password.resolve())

@@ -16,13 +16,14 @@ QUOTE_HEADER = re.compile(
 )
 WRAPPED_HEADER = re.compile(r"^(On|Vào) .+ (wrote|đã viết):$", re.IGNORECASE)
 SIGNATURE = re.compile(r"^(--\s*$|Sent from my |Gửi từ |Được gửi từ |Get Outlook for )", re.IGNORECASE)
+ACKNOWLEDGE = re.compile(r"^(da nhan|nhan duoc|acknowledged?|noted|received)\b")
 APPROVE = re.compile(r"^(duyet|dong y|ok|okay|approved?|yes)\b")
 REJECT = re.compile(r"^(tu choi|khong duyet|khong dong y|reject(ed)?|declined?)\b")
 
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # approve | reject
+    action: str  # approve | reject | acknowledge
     reason: str = ""
 
 
@@ -57,6 +58,8 @@ def parse_command(text: str) -> Command | None:
             reason = " ".join(first.split()[len(words) :])
         reason = " ".join([reason.strip(), *(line.strip() for line in lines[1:])]).strip(" :-")
         return Command("reject", reason)
+    if ACKNOWLEDGE.match(folded):
+        return Command("acknowledge")
     if APPROVE.match(folded):
         return Command("approve")
     return None

@@ -137,6 +137,9 @@ class Intake:
 
     def _on_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail
+        if a.command is not None and a.command.action == "acknowledge":
+            self._acknowledge(session, a, incoming, now)
+            return
         person = self.settings.board_member(mail.sender_address)
         if person is None:
             self._ignore(session, incoming, now, "trả lời từ người ngoài Ban biên tập", "not on roster")
@@ -179,6 +182,17 @@ class Intake:
         except workflow.DecisionRefused as refused:
             incoming.outcome = f"quyết định không được thực hiện: {refused}"
             workflow.answer_board_member(session, self.settings, draft, person, str(refused), mail.message_id, now)
+
+    def _acknowledge(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
+        """ "Đã nhận" from someone a digest went to: tied to the digest by In-Reply-To and the address."""
+        mail = a.mail
+        ids = [i for i in (mail.in_reply_to, *mail.references) if i]
+        drafts = workflow.acknowledge(session, mail.sender_address, ids, incoming, now) if ids else []
+        if not drafts:
+            self._ignore(session, incoming, now, "“Đã nhận” không ứng với thư nhắc hạn nào gửi người này", "no digest")
+            return
+        incoming.draft_id = drafts[0].id
+        incoming.outcome = "đã nhận nhắc hạn: " + ", ".join(d.key for d in drafts)
 
     @staticmethod
     def _ignore(session: Session, incoming: IncomingMessage, now: datetime, why: str, code: str) -> None:

@@ -94,6 +94,7 @@ class Draft(Base):
     publish_next_at: Mapped[datetime | None]
     publish_lease_until: Mapped[datetime | None]
     publish_error: Mapped[str | None] = mapped_column(Text)
+    clock_paused_at: Mapped[datetime | None]  # waiting on the submitter; the deadline moves on resume
 
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="draft", order_by="Revision.number", cascade="all, delete-orphan"
@@ -191,6 +192,8 @@ class EscalationSent(Base):
     step: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(320))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    message_id: Mapped[str | None] = mapped_column(String(500), index=True)  # the digest it went out in
+    acknowledged_at: Mapped[datetime | None]  # "Đã nhận": no more repeats of this draft to this person
 
 
 class AuditEvent(Base):

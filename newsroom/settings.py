@@ -151,11 +151,31 @@ class Role(Strict):
 
 class Rule(Strict):
     category: str
-    amount: float = Field(gt=0)
-    unit: Literal["hours", "working_hours", "days", "working_days", "same_day"]
+    amount: float = Field(1, gt=0)
+    unit: Literal["hours", "working_hours", "days", "working_days", "same_day", "at_start"]
     start_event: Literal["received", "signed", "event", "approved", "effective"] = "received"
+    own_issuer: bool = False  # applies only to documents the site itself issued (issuer_names)
+    pause_on_changes: bool = True  # the clock stops while the item waits on its submitter
     article: str
     description: str = ""
+
+    @property
+    def period(self) -> str:
+        """The period as the regulations write it."""
+        n = f"{self.amount:g}"
+        return {
+            "hours": f"{n} giờ",
+            "working_hours": f"{n} giờ hành chính",
+            "days": f"{n} ngày",
+            "working_days": f"{n} ngày làm việc",
+            "same_day": "trong ngày làm việc",
+            "at_start": "ngay thời điểm",
+        }[self.unit]
+
+    @property
+    def wall_clock(self) -> bool:
+        """Hours with no "giờ hành chính": counted around the clock, and escalated around the clock."""
+        return self.unit == "hours"
 
     @field_validator("category")
     @classmethod
@@ -163,6 +183,21 @@ class Rule(Strict):
         if v not in CATEGORIES:
             raise ValueError(f"hạng mục không có: {v!r}; dùng một trong {', '.join(CATEGORIES)}")
         return v
+
+
+class EscalationStep(Strict):
+    """At this fraction of the period, tell these people; 'board', 'approvers', 'office_head' or role ids."""
+
+    at: float = Field(gt=0, le=1)
+    to: list[str] = Field(min_length=1)
+    repeat: Literal["none", "working_day"] = "none"  # then once a working day while overdue
+
+
+DEFAULT_LADDER = [
+    EscalationStep(at=0.5, to=["board"]),
+    EscalationStep(at=0.8, to=["approvers"]),
+    EscalationStep(at=1.0, to=["office_head"], repeat="working_day"),
+]
 
 
 def _parse_span(text: str) -> tuple[time, time]:
@@ -214,6 +249,8 @@ class Settings(Strict):
     roles: dict[str, Role] = Field(default_factory=dict)
     calendar: Calendar = Field(default_factory=Calendar)
     rules: dict[str, Rule] = Field(default_factory=dict)
+    escalation: list[EscalationStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
+    issuer_names: list[str] = Field(default_factory=list)  # how the site's own documents name their issuer
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
     max_attachments: int = 30
@@ -225,10 +262,28 @@ class Settings(Strict):
                 raise ValueError(
                     f"board[{i}].role: vai trò {person.role!r} không có trong roles ({', '.join(self.roles)})"
                 )
-        for name, rule in self.rules.items():
-            if name != rule.category and name not in CATEGORIES and not rule.category:
-                raise ValueError(f"rules.{name}: thiếu category")
+        targets = {"board", "approvers", "office_head", *self.roles}
+        for i, step in enumerate(self.escalation):
+            for who in step.to:
+                if who not in targets:
+                    raise ValueError(f"escalation[{i}].to: {who!r} không phải một trong {', '.join(sorted(targets))}")
+        if [s.at for s in self.escalation] != sorted(s.at for s in self.escalation):
+            raise ValueError("escalation: các bậc phải theo thứ tự at tăng dần")
         return self
+
+    def recipients(self, step: EscalationStep) -> list[Person]:
+        people: dict[str, Person] = {}
+        for who in step.to:
+            if who == "office_head":
+                chosen = [self.office_head]
+            elif who == "board":
+                chosen = self.board
+            elif who == "approvers":
+                chosen = [p for p in self.board if (role := self.roles.get(p.role)) and role.may_approve]
+            else:
+                chosen = [p for p in self.board if p.role == who]
+            people.update((p.address, p) for p in chosen)
+        return list(people.values())
 
     @property
     def database(self) -> str:
@@ -246,12 +301,16 @@ class Settings(Strict):
                 return dep
         return None
 
-    def rule_for(self, category: str) -> tuple[str, Rule] | None:
-        """The preset rule for a category; the first rule naming it wins, in file order."""
-        for rule_id, rule in self.rules.items():
-            if rule.category == category:
-                return rule_id, rule
-        return None
+    def rule_for(self, category: str, own_issuer: bool = False) -> tuple[str, Rule] | None:
+        """The preset rule for a category, in file order; a rule for the site's own documents first when
+        the document is one of them."""
+        matching = [(rule_id, rule) for rule_id, rule in self.rules.items() if rule.category == category]
+        if own_issuer:
+            own = [pair for pair in matching if pair[1].own_issuer]
+            if own:
+                return own[0]
+        general = [pair for pair in matching if not pair[1].own_issuer]
+        return general[0] if general else None
 
 
 def preset_names() -> list[str]:

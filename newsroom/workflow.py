@@ -332,9 +332,9 @@ def refuse_message(
     audit(session, None, address, "refused", now, reason=reason)
 
 
-def set_deadline(session: Session, draft: Draft, deadline: Any, now: datetime) -> None:
-    draft.deadline_at, draft.deadline_start = deadline.due_at, deadline.start
-    audit(session, draft, "toasoan", "deadline", now, due_at=deadline.due_at.isoformat(), rule=deadline.rule_id)
+def set_deadline(session: Session, draft: Draft, due_at: datetime, start: datetime, now: datetime) -> None:
+    draft.deadline_at, draft.deadline_start = due_at, start
+    audit(session, draft, "toasoan", "deadline", now, due_at=due_at.isoformat(), rule=draft.deadline_rule)
 
 
 def mark_published(session: Session, settings: Settings, draft: Draft, post_id: str, url: str, now: datetime) -> None:
@@ -388,35 +388,62 @@ def _redact(text: str) -> str:
     return re.sub(r"(?i)(authorization|password)[^,;\n]*", r"\1: ***", text)
 
 
-def escalate(
-    session: Session,
-    settings: Settings,
-    draft: Draft,
-    step: str,
-    person: Person,
-    article: str,
-    now: datetime,
-) -> bool:
-    """Send one step of the ladder to one person, once: False when it was already sent."""
-    exists = session.scalar(
-        select(EscalationSent.id).where(
-            EscalationSent.draft_id == draft.id,
-            EscalationSent.step == step,
-            EscalationSent.recipient == person.address,
-        )
-    )
-    if exists:
-        return False
-    session.add(EscalationSent(draft_id=draft.id, step=step, recipient=person.address, sent_at=now))
+@dataclass
+class DigestItem:
+    draft: Draft
+    step: str  # "50%", "80%", "100%:2026-11-27"
+    fraction: float  # of the period elapsed
+    article: str
+
+    @property
+    def overdue(self) -> bool:
+        return self.fraction >= 1
+
+
+def send_digest(session: Session, settings: Settings, person: Person, items: list[DigestItem], now: datetime) -> None:
+    """One mail to one person listing every item due for them in this sweep; each step is recorded."""
+    overdue = sum(item.overdue for item in items)
+    label = f"QUÁ HẠN {overdue} bài" if overdue else f"Sắp đến hạn {len(items)} bài"
     msg = mails.compose(
         settings,
-        "escalation",
+        "digest",
         [person.address],
-        f"[{draft.key}] QUÁ HẠN chưa duyệt: {draft.title}",
-        {"draft": draft, "person": person, "article": article},
-        thread_root=draft.thread_root,
+        f"[Nhắc hạn] {label} cần xử lý",
+        {"person": person, "items": items, "is_head": person.address == settings.office_head.address},
         now=now,
     )
-    queue(session, draft, f"escalation:{step}", msg, now)
-    audit(session, draft, "toasoan", "escalated", now, step=step, to=person.address)
-    return True
+    queue(session, None, "digest", msg, now)
+    for item in items:
+        session.add(
+            EscalationSent(
+                draft_id=item.draft.id,
+                step=item.step,
+                recipient=person.address,
+                sent_at=now,
+                message_id=str(msg["Message-ID"]),
+            )
+        )
+        audit(session, item.draft, "toasoan", "escalated", now, step=item.step, to=person.address)
+
+
+def acknowledge(
+    session: Session, address: str, message_ids: list[str], incoming: IncomingMessage, now: datetime
+) -> list[Draft]:
+    """ "Đã nhận" to a digest: the drafts it listed stop repeating for this person. Returns those drafts."""
+    rows = list(
+        session.scalars(
+            select(EscalationSent).where(
+                EscalationSent.message_id.in_(message_ids),
+                EscalationSent.recipient == address,
+            )
+        )
+    )
+    drafts = []
+    for row in rows:
+        if row.acknowledged_at is None:
+            row.acknowledged_at = now
+        draft = session.get(Draft, row.draft_id)
+        if draft not in drafts:
+            drafts.append(draft)
+            audit(session, draft, address, "acknowledged", now, step=row.step, message_id=incoming.message_id)
+    return drafts

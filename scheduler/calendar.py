@@ -105,6 +105,27 @@ class WorkingCalendar:
             moment = datetime.combine(day, time(0), self.tz)
         raise ValueError("lịch làm việc không có giờ làm việc nào")
 
+    def _spans_of(self, day: date) -> list[tuple[datetime, datetime]]:
+        if not self.is_working_day(day):
+            return []
+        return [(datetime.combine(day, a, self.tz), datetime.combine(day, b, self.tz)) for a, b in self.spans]
+
+    def working_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Office time between two moments (zero when end is not after start)."""
+        start, end = self.local(start), self.local(end)
+        total, day = timedelta(), start.date()
+        while day <= end.date():
+            for a, b in self._spans_of(day):
+                overlap = min(b, end) - max(a, start)
+                if overlap > timedelta():
+                    total += overlap
+            day += timedelta(days=1)
+        return total
+
+    def in_office_hours(self, moment: datetime) -> bool:
+        moment = self.local(moment)
+        return any(a <= moment < b for a, b in self._spans_of(moment.date()))
+
     def add(self, start: datetime, amount: float, unit: str) -> datetime:
         if unit == "hours":
             return self.add_hours(start, amount)
@@ -116,4 +137,6 @@ class WorkingCalendar:
             return self.add_working_days(start, int(amount))
         if unit == "same_day":
             return self.same_day(start)
+        if unit == "at_start":  # "at the latest when the document takes effect" (Đắk Mar Đ11.2)
+            return self.local(start)
         raise ValueError(f"đơn vị thời hạn không có: {unit}")

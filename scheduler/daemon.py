@@ -41,8 +41,8 @@ def make_cms(settings: Settings) -> Cms:
 
 
 def deadline_function(settings: Settings, calendar: WorkingCalendar):
-    def deadline_for(category: str, received_at: datetime, issued_on):
-        return compute_deadline(settings, calendar, category, received_at, issued_on)
+    def deadline_for(category: str, received_at: datetime, document: dict, own_issuer: bool):
+        return compute_deadline(settings, calendar, category, received_at, document, own_issuer=own_issuer)
 
     return deadline_for
 

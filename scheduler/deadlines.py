@@ -8,6 +8,8 @@ from datetime import date, datetime, time
 from newsroom.settings import Rule, Settings
 from scheduler.calendar import WorkingCalendar
 
+EVENT_NAMES = {"signed": "ngày ký", "effective": "ngày có hiệu lực", "event": "thời điểm diễn ra sự kiện"}
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -24,6 +26,7 @@ class Deadline:
             "rule": self.rule_id,
             "article": self.rule.article,
             "description": self.rule.description,
+            "period": self.rule.period,
             "start": self.start.isoformat() if self.start else None,
             "start_event": self.start_event,
             "note": self.note,
@@ -35,31 +38,36 @@ def compute_deadline(
     calendar: WorkingCalendar,
     category: str,
     received_at: datetime,
-    issued_on: date | None = None,
+    document: dict | None = None,
     approved_at: datetime | None = None,
+    own_issuer: bool = False,
 ) -> Deadline | None:
-    """None when the preset has no rule for the category (the item has no legal deadline)."""
-    found = settings.rule_for(category)
+    """None when the preset has no rule for the category (the item has no legal deadline).
+
+    The start is the moment the rule names: the document's date of issue or effect when it states one,
+    the approval, or the receipt of the mail; when the named moment is unknown the receipt is used and
+    the note says so.
+    """
+    found = settings.rule_for(category, own_issuer)
     if found is None:
         return None
     rule_id, rule = found
-    received = calendar.local(received_at)
-    event, start, note = rule.start_event, None, ""
-    if event == "received":
-        start = received
-    elif event == "signed":
-        if issued_on is not None:
-            start = datetime.combine(issued_on, time(0), calendar.tz)
+    event, note = rule.start_event, ""
+    start: datetime | None = calendar.local(received_at)
+    document = document or {}
+    if event in ("signed", "effective"):
+        field = "issued_on" if event == "signed" else "effective_on"
+        known = document.get(field)
+        if known:
+            start = datetime.combine(date.fromisoformat(known), time(0), calendar.tz)
             if rule.unit in ("hours", "working_hours"):
-                note = "giờ ký không rõ: tính từ 00:00 ngày ký"
+                note = f"giờ của {EVENT_NAMES[event]} không rõ: tính từ 00:00 ngày đó"
         else:
-            start, note = received, "ngày ký không rõ: tính từ lúc Ban biên tập nhận thư"
+            note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
     elif event == "approved":
-        if approved_at is not None:
-            start = calendar.local(approved_at)
-        else:
-            note = "thời hạn tính từ khi được duyệt"
-    else:  # event, effective: the mail does not say when; the receipt is the best known time
-        start, note = received, f"thời điểm '{event}' không rõ: tính từ lúc Ban biên tập nhận thư"
+        start = calendar.local(approved_at) if approved_at else None
+        note = "" if approved_at else "thời hạn tính từ khi được duyệt"
+    elif event == "event":
+        note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
     due = calendar.add(start, rule.amount, rule.unit) if start is not None else None
     return Deadline(due, rule_id, rule, start, event, note)

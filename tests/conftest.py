@@ -68,6 +68,9 @@ class Clock:
     def advance(self, **delta) -> None:
         self.offset += timedelta(**delta)
 
+    def set(self, moment: datetime) -> None:
+        self.offset = moment - datetime.now(UTC)
+
 
 class Site:
     """One site: its people (with real mailboxes), its configuration file, and the daemon when started."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import time
 from email import message_from_bytes, policy
 
 import pytest
@@ -179,20 +178,3 @@ def test_reply_found_by_in_reply_to_when_the_client_drops_address_and_subject(si
     stripped.replace_header("Subject", "Re: bài hội nghị")
     send_reply(site, bytes(stripped))
     site.wait_mail(site.department, "Đã đăng", timeout=30)
-
-
-def test_undecided_draft_escalates_to_the_office_head_once(site_factory):
-    site = site_factory()
-    site.start()
-    submit_news(site)
-    site.wait_mail(site.address("truongban"), "Cần duyệt")
-    assert not [r for r in site.dovecot.messages(site.head) if "QUÁ HẠN" in str(parsed(r)["Subject"])]
-    site.clock.advance(days=10)  # past "01 ngày làm việc" whatever the weekday
-    escalation = site.wait_mail(site.head, "QUÁ HẠN")[0]
-    body = text_of(escalation)
-    assert "TS00001" in body and "Đ9.3" in body and "Đặng Minh Khôi" in body
-    site.stop()
-    site.start()  # a restart must not send it again
-    site.clock.advance(days=1)
-    time.sleep(3)  # several sweeps at 0.5 s
-    assert len(site.wait_mail(site.head, "QUÁ HẠN")) == 1

@@ -141,11 +141,27 @@ def cmd_deadline(args) -> int:
 
 
 def cmd_presets(args) -> int:
+    events = {
+        "received": "nhận thư",
+        "signed": "ký ban hành",
+        "event": "sự kiện",
+        "approved": "được duyệt",
+        "effective": "có hiệu lực",
+    }
     for name in preset_names():
-        preset = load_preset(name)
-        print(f"{name}: {preset.get('name')}")
-        for rule_id, rule in preset.get("rules", {}).items():
-            print(f"  {rule_id:16} {rule['amount']:g} {rule['unit']:13} từ {rule['start_event']:9} {rule['article']}")
+        settings = preset_settings(name)
+        print(f"{name}: {settings.preset_name}")
+        for rule_id, rule in settings.rules.items():
+            own = " (văn bản của chính đơn vị)" if rule.own_issuer else ""
+            print(
+                f"  {rule_id:20} {rule.category:16} {rule.period:22} từ khi {events[rule.start_event]:12} "
+                f"{rule.article}{own}"
+            )
+        ladder = "; ".join(
+            f"{step.at:.0%} → {', '.join(step.to)}" + (", rồi mỗi ngày làm việc" if step.repeat != "none" else "")
+            for step in settings.escalation
+        )
+        print(f"  nhắc hạn: {ladder}; giờ làm việc {settings.calendar.office_hours}")
     return 0
 
 

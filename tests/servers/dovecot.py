@@ -147,10 +147,10 @@ protocol lmtp {{
         client.login(address, self.users[address.lower()])
         return client
 
-    def deliver(self, address: str, raw: bytes, folder: str = "INBOX") -> None:
-        """Put a message in a mailbox the way a client would (IMAP APPEND)."""
+    def deliver(self, address: str, raw: bytes, folder: str = "INBOX", received=None) -> None:
+        """Put a message in a mailbox the way a client would (IMAP APPEND), optionally with its arrival time."""
         with self.client(address) as client:
-            client.append(folder, raw)
+            client.append(folder, raw, msg_time=received)
 
     def messages(self, address: str, folder: str = "INBOX") -> list[bytes]:
         folder = folder.replace("/", ".")  # maildir's hierarchy separator
