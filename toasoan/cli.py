@@ -117,7 +117,7 @@ def cmd_deadline(args) -> int:
         except ValueError as exc:
             raise SystemExit(f"--office-hours: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
         settings = settings.model_copy(update={"calendar": calendar_settings})
-    found = settings.rule_for(args.category)
+    found = settings.rule_for(args.category, args.own_issuer)
     if found is None:
         print(f"preset {settings.preset} không có quy tắc cho hạng mục {args.category!r}", file=sys.stderr)
         return 1
@@ -287,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     deadline.add_argument("--start", required=True)
     deadline.add_argument("--event", choices=["received", "signed", "event", "approved", "effective"])
     deadline.add_argument("--office-hours")
+    deadline.add_argument("--own-issuer", action="store_true", help="văn bản do chính đơn vị ban hành")
     deadline.add_argument("--json", action="store_true")
     deadline.set_defaults(fn=cmd_deadline)
 
