@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import secrets
 import sys
 from datetime import UTC, datetime
@@ -258,6 +259,21 @@ def cmd_drafts(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from newsroom.db import make_engine, migrate, session_factory
+    from scheduler.reports import as_json, as_text, deadline_report
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        raise SystemExit(f"--month: viết như 2026-11, không phải {args.month!r}")
+    settings = load_settings(args.config)
+    engine = make_engine(settings.database)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        report = deadline_report(session, settings, args.month, datetime.now(UTC))
+    print(json.dumps(as_json(report), ensure_ascii=False, indent=2) if args.json else as_text(report, args.month))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toasoan", description="Tòa soạn: nhận bài qua thư, duyệt và đăng.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -293,6 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     presets = sub.add_parser("presets", help="liệt kê các preset và quy tắc thời hạn")
     presets.set_defaults(fn=cmd_presets)
+
+    report = sub.add_parser("report", help="báo cáo: đúng hạn theo tháng")
+    report.add_argument("kind", choices=["deadlines"])
+    report.add_argument("--month", required=True, help="YYYY-MM")
+    report.add_argument("--config", required=True)
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(fn=cmd_report)
 
     drafts = sub.add_parser("drafts", help="danh sách bài và lịch sử một bài")
     drafts.add_argument("action", choices=["list", "show"])
