@@ -168,7 +168,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     urgency = classify.urgency_of(mail.subject, text)
     doc = document.extract(text)
     department = settings.department_of(mail.sender_address)
-    if analysis.role == "unknown":
+    if analysis.role == "unknown" and settings.departments:
         warnings.append(f"người gửi {mail.sender_address} không có trong danh sách đơn vị của trang")
     author = m[2].strip() if (m := BYLINE.search(text)) else (mail.sender_name or None)
     source = (

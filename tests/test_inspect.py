@@ -219,7 +219,21 @@ def test_html_body_is_sanitised(tmp_path, capsys):
     result = inspect(tmp_path, bytes(msg), "--preset", "kep", capsys=capsys)
     assert result["body_html"] == "<p>Ra quân <b>mùa hè xanh</b></p>"
     assert result["category"] == "news"
-    assert any("không có trong danh sách" in w for w in result["warnings"])
+    assert result["warnings"] == []  # a preset alone has no list of departments to compare with
+
+
+def test_unknown_sender_is_warned_about_where_the_site_lists_departments(tmp_path, capsys):
+    config = tmp_path / "site.toml"
+    text = (Path(__file__).parent.parent / "config" / "example.toml").read_text("utf-8")
+    config.write_text(text.replace('secret_file = "../secrets/reply-key"', 'secret_env = "UNUSED"'), "utf-8")
+    raw = plain("la@example.com", "Tin: Ra quân mùa hè xanh", "Ra quân mùa hè xanh")
+    result = inspect(tmp_path, raw, "--config", str(config), capsys=capsys)
+    assert result["warnings"] == ["người gửi la@example.com không có trong danh sách đơn vị của trang"]
+    known = inspect(
+        tmp_path, plain("vhxh@kep.gov.vn", "Tin: Ra quân", "Ra quân"), "--config", str(config), capsys=capsys
+    )
+    assert known["warnings"] == [] and known["sender"]["role"] == "department"
+    assert known["source"] == "Công chức Văn hóa - Xã hội"
 
 
 @pytest.mark.skipif(not CORPORA.exists(), reason="../shared/corpora is not beside this checkout")
