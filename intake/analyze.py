@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 
 from intake import classify, document, replies
 from intake.docx_html import docx_to_html
-from intake.message import Mail, parse
+from intake.message import Attachment, Mail, parse
 from intake.sanitize import sanitize
 from newsroom import replykey
 from newsroom.settings import Settings
@@ -80,6 +80,10 @@ def find_key(mail: Mail) -> replykey.ReplyKey | None:
     return replykey.find(mail.subject)
 
 
+def _is_docx(att: Attachment) -> bool:
+    return att.filename.lower().endswith(".docx") or att.content_type == DOCX
+
+
 def _zip_problem(data: bytes) -> str | None:
     """Checks an Office file's zip before any parser expands it."""
     try:
@@ -131,7 +135,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
                 f"tệp {att.filename} thuộc loại không được tiếp nhận ({ext})",
             )
             return None
-        if ext == ".docx" or att.content_type == DOCX:
+        if _is_docx(att):
             problem = _zip_problem(att.data)
             if problem:
                 analysis.kind, analysis.reason = "refused", f"{att.filename}: {problem}"
@@ -233,7 +237,14 @@ def analyze(
         tagged = tag[1].upper() if tag and tag[1].upper().startswith("TS") else None
         analysis.draft_key = key.draft_key if key else tagged
         analysis.key_valid = bool(key) and replykey.verify(settings.secret.resolve(), key)
-        analysis.command = replies.parse_command(replies.reply_text(mail.text, mail.html))
+        analysis.command = replies.parse_command(
+            replies.reply_text(mail.text, mail.html), received_at, settings.timezone
+        )
+        if any(_is_docx(att) for att in mail.attachments):  # a corrected document: a new revision
+            analysis.submission = _submission(settings, mail, analysis)
+            if analysis.kind == "refused":
+                return analysis
+            analysis.kind = "reply"
         return analysis
     if len(mail.attachments) > settings.max_attachments:
         analysis.kind = "refused"

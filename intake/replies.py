@@ -1,38 +1,63 @@
-"""A board member's decision from the text of a reply: what they wrote above the quote and signature."""
+"""A board member's decision from the text of a reply: what they wrote above the quote and signature.
+
+Editors answer from Gmail, Outlook, Zimbra, Thunderbird, Apple Mail and phones, in Vietnamese or English,
+with or without diacritics; the first line they wrote is the command, what follows it is its reason.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from bs4 import BeautifulSoup
 
 from intake.classify import fold
 
 QUOTE_HEADER = re.compile(
-    r"^(>|On .+ wrote:?$|Vào .+ đã viết:?$|.+ đã viết:$|.+ wrote:$|-{2,}\s*(Original Message|Thư gốc|Forwarded message|"
-    r"Tin nhắn gốc)\s*-{2,}|_{10,}|(From|Từ|Sent|Đã gửi)\s*:\s)",
+    r"^(>|On .+ wrote:?$|Vào .+ đã viết:?$|.+ đã viết:$|.+ wrote:$|.+ a écrit :$|"
+    r"-{2,}\s*(Original Message|Thư gốc|Forwarded message|Tin nhắn gốc|Thông điệp gốc|Thư chuyển tiếp)\s*-{2,}|"
+    r"_{10,}|(From|Từ|Sent|Đã gửi|Gửi lúc|Người gửi)\s*:\s)",
     re.IGNORECASE,
 )
 WRAPPED_HEADER = re.compile(r"^(On|Vào) .+ (wrote|đã viết):$", re.IGNORECASE)
-SIGNATURE = re.compile(r"^(--\s*$|Sent from my |Gửi từ |Được gửi từ |Get Outlook for )", re.IGNORECASE)
-ACKNOWLEDGE = re.compile(r"^(da nhan|nhan duoc|acknowledged?|noted|received)\b")
-APPROVE = re.compile(r"^(duyet|dong y|ok|okay|approved?|yes)\b")
-REJECT = re.compile(r"^(tu choi|khong duyet|khong dong y|reject(ed)?|declined?)\b")
+SIGNATURE = re.compile(
+    r"^(--\s*$|Sent from my |Sent from Mail for |Gửi từ |Được gửi từ |Get Outlook for |Tải Outlook cho )",
+    re.IGNORECASE,
+)
+QUOTE_BLOCKS = "blockquote, div.gmail_quote, div#appendonsend, div#divRplyFwdMsg, div.moz-cite-prefix, div.zmail_extra"
+
+# Folded (lower case, no diacritics) first words of each command; the order matters ("khong duyet" first).
+COMMANDS = [
+    ("reject", re.compile(r"^(tu choi|khong duyet|khong dong y|reject(ed)?|declined?)\b")),
+    ("request_changes", re.compile(r"^(sua|yeu cau sua|can sua|changes?|revise|edit)\b")),
+    ("unpublish", re.compile(r"^(go bai|go|ha bai|unpublish|take down)\b")),
+    ("acknowledge", re.compile(r"^(da nhan|nhan duoc|acknowledged?|noted|received)\b")),
+    ("schedule", re.compile(r"^(dang luc|dang vao luc|hen gio dang|publish at|schedule)\b")),
+    ("approve", re.compile(r"^(duyet|dong y|ok|okay|approved?|yes)\b")),
+]
+DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\b")
+TIME = re.compile(r"\b(\d{1,2})\s*[:hg]\s*(\d{2})?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # approve | reject | acknowledge
+    action: str  # approve | reject | request_changes | unpublish | acknowledge | schedule
     reason: str = ""
+    at: datetime | None = None  # schedule: when to publish
 
 
 def reply_text(text: str, html: str) -> str:
     """What the person wrote, above the quoted original and the signature."""
     if not text.strip() and html:
         soup = BeautifulSoup(html, "html.parser")
-        for quoted in soup.select("blockquote, div.gmail_quote, div#appendonsend, div#divRplyFwdMsg"):
+        for quoted in soup.select(QUOTE_BLOCKS):
             quoted.decompose()
+        for rule in soup.find_all("hr"):  # Outlook and Apple Mail put the original below a rule
+            for later in list(rule.find_all_next()):
+                later.decompose()
+            rule.decompose()
         text = soup.get_text("\n")
     kept = []
     lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
@@ -44,22 +69,45 @@ def reply_text(text: str, html: str) -> str:
     return "\n".join(kept).strip()
 
 
-def parse_command(text: str) -> Command | None:
+def _when(text: str, now: datetime, tz: str) -> datetime | None:
+    """'07:00 25/11', '7h 25/11/2026', '25/11 lúc 7:30': that moment in the site's zone, next year if the
+    day and month without a year have already passed by more than a month."""
+    date_m = DATE.search(text)
+    if not date_m:
+        return None
+    time_m = TIME.search(text[: date_m.start()] + " " + text[date_m.end() :])
+    if not time_m:
+        return None
+    zone = ZoneInfo(tz)
+    local_now = now.astimezone(zone)
+    day, month, year = int(date_m[1]), int(date_m[2]), int(date_m[3] or local_now.year)
+    try:
+        clock = time(int(time_m[1]), int(time_m[2] or 0))
+        moment = datetime(year, month, day, clock.hour, clock.minute, tzinfo=zone)
+    except ValueError:
+        return None
+    if date_m[3] is None and (local_now - moment).days > 31:
+        moment = moment.replace(year=year + 1)  # "05/01" written in December means next January
+    return moment
+
+
+def parse_command(text: str, now: datetime | None = None, tz: str = "Asia/Ho_Chi_Minh") -> Command | None:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return None
     first = lines[0].strip()
     folded = fold(first).strip(" .!*")
-    if REJECT.match(folded):
-        if ":" in first:
-            reason = first.split(":", 1)[1]
-        else:
-            words = REJECT.match(folded)[1].split()
-            reason = " ".join(first.split()[len(words) :])
-        reason = " ".join([reason.strip(), *(line.strip() for line in lines[1:])]).strip(" :-")
-        return Command("reject", reason)
-    if ACKNOWLEDGE.match(folded):
-        return Command("acknowledge")
-    if APPROVE.match(folded):
-        return Command("approve")
+    for action, pattern in COMMANDS:
+        m = pattern.match(folded)
+        if not m:
+            continue
+        if action in ("approve", "acknowledge"):
+            return Command(action)
+        if action == "schedule":  # "Đăng lúc 07:00 25/11": the colon belongs to the time
+            rest = " ".join(first.split()[len(m[1].split()) :]).lstrip(": ")
+            at = _when(rest, now or datetime.now(ZoneInfo(tz)), tz)
+            return Command(action, rest.strip(), at) if at else None
+        rest = first.split(":", 1)[1] if ":" in first else " ".join(first.split()[len(m[1].split()) :])
+        reason = " ".join([rest.strip(), *(line.strip() for line in lines[1:])]).strip(" :-")
+        return Command(action, reason)
     return None

@@ -11,11 +11,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from intake import bounces
 from intake.analyze import Analysis, DeadlineFn, analyze
+from intake.authentication import verify
 from newsroom import replykey, workflow
 from newsroom.archive import Archive
 from newsroom.records import Draft, IncomingMessage, OutboxMail, utcnow
@@ -140,48 +143,95 @@ class Intake:
         if a.command is not None and a.command.action == "acknowledge":
             self._acknowledge(session, a, incoming, now)
             return
-        person = self.settings.board_member(mail.sender_address)
-        if person is None:
-            self._ignore(session, incoming, now, "trả lời từ người ngoài Ban biên tập", "not on roster")
-            return
         if a.key is not None:
             key = a.key if a.key_valid else None  # a forged key is refused outright, whatever the thread says
         else:
             key = self._key_from_thread(session, [mail.in_reply_to, *mail.references])
         draft = session.scalar(select(Draft).where(Draft.key == key.draft_key)) if key else None
+        person = self.settings.board_member(mail.sender_address)
+        submitter = draft is not None and mail.sender_address == draft.sender_address.lower()
+        if person is None and not submitter:
+            self._ignore(session, incoming, now, "trả lời từ người ngoài Ban biên tập", "not on roster")
+            return
         if draft is None:
             self._ignore(session, incoming, now, f"khóa trả lời không hợp lệ ({a.key or a.draft_key})", "bad key")
             return
+        passed, verdict = verify(mail, self.settings.trusted_authserv_id)
+        if not passed:
+            self._ignore(session, incoming, now, f"không xác thực được người gửi ({verdict})", "authentication")
+            return
         incoming.draft_id = draft.id
-        if a.command is None:
-            incoming.outcome = "không hiểu lệnh"
-            workflow.answer_board_member(
+        if person is None:
+            self._from_submitter(session, a, incoming, draft, now)
+            return
+        revision = key.revision
+        try:
+            if a.submission is not None:  # an editor's corrected document becomes the revision decided on
+                revision = self._revise(session, a, incoming, draft, person.address, now).number
+            if a.command is None and a.submission is None:
+                incoming.outcome = "không hiểu lệnh"
+                message = f"Hệ thống chưa hiểu trả lời của đồng chí về bài {draft.key} “{draft.title}”."
+                workflow.answer_board_member(session, self.settings, draft, person, message, mail.message_id, now)
+                return
+            if a.command is not None:
+                workflow.decide(
+                    session,
+                    self.settings,
+                    draft,
+                    action=a.command.action,
+                    reason=a.command.reason,
+                    person=person,
+                    revision_number=revision,
+                    incoming=incoming,
+                    authentication=verdict or mail.header("Authentication-Results")[:2000],
+                    now=now,
+                    at=a.command.at,
+                )
+            incoming.outcome = f"{a.command.action if a.command else 'revision'} bài {draft.key}"
+        except workflow.DecisionRefused as refused:
+            incoming.outcome = f"không thực hiện: {refused}"
+            workflow.answer_board_member(session, self.settings, draft, person, str(refused), mail.message_id, now)
+
+    def _revise(self, session, a: Analysis, incoming, draft: Draft, by: str, now: datetime):
+        a.submission.title = draft.title  # a reply's subject is not the article's title
+        rule = self.settings.rules.get(draft.deadline_rule or "")
+        deadline = SimpleNamespace(due_at=draft.deadline_at, rule=rule, note="") if rule else None
+        return workflow.new_revision(
+            session, self.settings, self.archive, draft, a.submission, incoming, by, deadline, now
+        )
+
+    def _from_submitter(self, session, a: Analysis, incoming, draft: Draft, now: datetime) -> None:
+        """The department answers a change request (or sends a correction) with a corrected document."""
+        mail = a.mail
+        if a.submission is None:
+            incoming.outcome = "người gửi trả lời nhưng không kèm tệp"
+            workflow.refuse_message(
                 session,
                 self.settings,
-                draft,
-                person,
-                f"Hệ thống chưa hiểu trả lời của đồng chí về bài {draft.key} “{draft.title}”.",
+                mail.sender_address,
+                mail.sender_name,
+                mail.subject,
+                f"Thư trả lời về bài {draft.key} không kèm tệp .docx đã sửa; xin gửi lại kèm tệp.",
                 mail.message_id,
                 now,
             )
             return
         try:
-            workflow.decide(
+            revision = self._revise(session, a, incoming, draft, mail.sender_address, now)
+        except workflow.DecisionRefused as refused:
+            incoming.outcome = f"không thực hiện: {refused}"
+            workflow.refuse_message(
                 session,
                 self.settings,
-                draft,
-                action=a.command.action,
-                reason=a.command.reason,
-                person=person,
-                revision_number=key.revision,
-                incoming=incoming,
-                authentication=mail.header("Authentication-Results")[:2000],
-                now=now,
+                mail.sender_address,
+                mail.sender_name,
+                mail.subject,
+                str(refused),
+                mail.message_id,
+                now,
             )
-            incoming.outcome = f"{a.command.action} bài {draft.key}"
-        except workflow.DecisionRefused as refused:
-            incoming.outcome = f"quyết định không được thực hiện: {refused}"
-            workflow.answer_board_member(session, self.settings, draft, person, str(refused), mail.message_id, now)
+            return
+        incoming.outcome = f"bản {revision.number} của bài {draft.key}"
 
     def _acknowledge(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         """ "Đã nhận" from someone a digest went to: tied to the digest by In-Reply-To and the address."""
@@ -203,24 +253,40 @@ class Intake:
             session, None, incoming.sender or "", "reply_ignored", now, reason=code, message_id=incoming.message_id
         )
 
-    @staticmethod
-    def _key_from_thread(session: Session, message_ids: list[str | None]) -> replykey.ReplyKey | None:
-        """The key of the notification a reply answers, for clients that keep neither Reply-To nor subject."""
+    def _key_from_thread(self, session: Session, message_ids: list[str | None]) -> replykey.ReplyKey | None:
+        """The draft a reply answers, from the mail of ours it quotes, for clients that keep neither the
+        Reply-To nor the subject: the notification's own key, or the draft's latest revision."""
         ids = [i for i in message_ids if i]
         if not ids:
             return None
-        subject = session.scalar(
-            select(OutboxMail.subject)
-            .where(OutboxMail.message_id.in_(ids), OutboxMail.purpose == "board_new")
+        row = session.scalar(
+            select(OutboxMail)
+            .where(OutboxMail.message_id.in_(ids), OutboxMail.draft_id.is_not(None))
             .order_by(OutboxMail.id.desc())
             .limit(1)
         )
-        return replykey.find(subject) if subject else None
+        if row is None:
+            return None
+        if row.purpose == "board_new" and (key := replykey.find(row.subject)):
+            return key
+        draft = session.get(Draft, row.draft_id)
+        return replykey.make(self.settings.secret.resolve(), draft.key, draft.latest.number)
 
     def _on_auto_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         log.info("thư tự động từ %s: %s", a.mail.sender_address, a.reason)
 
-    _on_bounce = _on_auto_reply
+    def _on_bounce(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
+        """A bounce of mail we sent marks the address as failing; the office is told once."""
+        ids, failed = bounces.parse(a.mail)
+        ours = session.scalars(select(OutboxMail).where(OutboxMail.message_id.in_(ids))).all() if ids else []
+        if not ours:
+            log.info("thư báo lỗi không thuộc thư nào của hệ thống: %s", a.reason)
+            return
+        sent_to = {r.lower() for row in ours for r in row.recipients}
+        for address, reason in failed or [(r, "không gửi được") for r in sent_to]:
+            if address in sent_to:
+                workflow.address_failed(session, self.settings, address, reason, now)
+        incoming.outcome = "thư báo lỗi: " + ", ".join(a for a, _ in failed if a in sent_to)
 
     def _on_refused(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail

@@ -95,6 +95,8 @@ class Draft(Base):
     publish_lease_until: Mapped[datetime | None]
     publish_error: Mapped[str | None] = mapped_column(Text)
     clock_paused_at: Mapped[datetime | None]  # waiting on the submitter; the deadline moves on resume
+    publish_at: Mapped[datetime | None]  # "Đăng lúc …": not before this moment
+    post_removed_at: Mapped[datetime | None]  # the CMS took the post down after "Gỡ"
 
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="draft", order_by="Revision.number", cascade="all, delete-orphan"
@@ -205,3 +207,16 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(320))
     event: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FailingAddress(Base):
+    """An address our mail bounced from; the office is told once, and it is cleared when mail gets through."""
+
+    __tablename__ = "failing_addresses"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    first_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failures: Mapped[int] = mapped_column(Integer, default=1)
+    office_told_at: Mapped[datetime | None]

@@ -185,6 +185,13 @@ class Rule(Strict):
         return v
 
 
+class Approval(Strict):
+    """Who may publish items of a category, and how many of them must agree."""
+
+    roles: list[str] | None = None  # None: every role with may_approve
+    count: int = Field(1, ge=1)
+
+
 class EscalationStep(Strict):
     """At this fraction of the period, tell these people; 'board', 'approvers', 'office_head' or role ids."""
 
@@ -244,7 +251,9 @@ class Settings(Strict):
     smtp: SmtpSettings
     cms: CmsSettings
     office_head: Person
+    operator: Person | None = None  # the office that runs the site: told about failing addresses
     board: list[Person] = Field(min_length=1)
+    approval: dict[str, Approval] = Field(default_factory=dict)  # per category, or "default"
     departments: list[Department] = Field(default_factory=list)
     roles: dict[str, Role] = Field(default_factory=dict)
     calendar: Calendar = Field(default_factory=Calendar)
@@ -262,6 +271,18 @@ class Settings(Strict):
                 raise ValueError(
                     f"board[{i}].role: vai trò {person.role!r} không có trong roles ({', '.join(self.roles)})"
                 )
+        for category, policy in self.approval.items():
+            if category != "default" and category not in CATEGORIES:
+                raise ValueError(f"approval.{category}: không phải hạng mục nào ({', '.join(CATEGORIES)})")
+            unknown = [r for r in policy.roles or [] if r not in self.roles]
+            if unknown:
+                raise ValueError(f"approval.{category}.roles: không có vai trò {', '.join(unknown)}")
+            allowed = [p for p in self.board if self.may_approve(p, category)]
+            if len(allowed) < policy.count:
+                raise ValueError(
+                    f"approval.{category}.count: cần {policy.count} người duyệt nhưng Ban biên tập chỉ có "
+                    f"{len(allowed)} người được duyệt"
+                )
         targets = {"board", "approvers", "office_head", *self.roles}
         for i, step in enumerate(self.escalation):
             for who in step.to:
@@ -270,6 +291,20 @@ class Settings(Strict):
         if [s.at for s in self.escalation] != sorted(s.at for s in self.escalation):
             raise ValueError("escalation: các bậc phải theo thứ tự at tăng dần")
         return self
+
+    def approval_for(self, category: str) -> Approval:
+        return self.approval.get(category) or self.approval.get("default") or Approval()
+
+    def may_approve(self, person: Person, category: str) -> bool:
+        policy = self.approval_for(category)
+        if policy.roles is not None:
+            return person.role in policy.roles
+        role = self.roles.get(person.role)
+        return role.may_approve if role else not self.roles
+
+    @property
+    def admin(self) -> Person:
+        return self.operator or self.office_head
 
     def recipients(self, step: EscalationStep) -> list[Person]:
         people: dict[str, Person] = {}

@@ -7,6 +7,7 @@ mail the step causes in the outbox and writes an audit event, so either all of i
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from newsroom.records import (
     Decision,
     Draft,
     EscalationSent,
+    FailingAddress,
     IncomingMessage,
     OutboxMail,
     Revision,
@@ -31,7 +33,9 @@ from newsroom.records import (
 from newsroom.settings import Person, Settings
 
 UNDECIDED = ("received", "in_review", "changes_requested")
-DECISIONS = {"approve": "approved", "reject": "rejected"}
+FINAL = ("approve", "schedule", "reject")
+APPROVALS = ("approve", "schedule")
+ACTION_NAMES = {"approve": "duyệt", "schedule": "duyệt và hẹn giờ đăng", "reject": "từ chối"}
 
 
 @dataclass
@@ -122,6 +126,77 @@ def _to_board(session, settings, draft, template, subject, now, **ctx) -> None:
     queue(session, draft, f"{template}:board", msg, now)
 
 
+def _add_revision(
+    session: Session, archive: Archive, draft: Draft, sub: Submission, incoming: IncomingMessage, now: datetime
+) -> Revision:
+    revision = Revision(
+        number=len(draft.revisions) + 1,
+        title=sub.title,
+        body_html=sub.body_html,
+        document=sub.document,
+        warnings=sub.warnings,
+        incoming_id=incoming.id,
+        created_at=now,
+    )
+    draft.revisions.append(revision)
+    for f in sub.files:
+        revision.files.append(
+            StoredFile(
+                sha256=archive.put(f.data),
+                filename=f.filename,
+                content_type=f.content_type,
+                size=len(f.data),
+                use=f.use,
+                ref=f.ref,
+            )
+        )
+    incoming.draft_id = draft.id
+    session.flush()
+    return revision
+
+
+def _notify_board(
+    session: Session,
+    settings: Settings,
+    draft: Draft,
+    revision: Revision,
+    sub: Submission,
+    deadline: Any,
+    now: datetime,
+    changes: list[str] = (),
+) -> None:
+    """The mail the board decides from: preview, deadline, warnings and the reply code of this revision."""
+    token = reply_token(settings, draft, revision.number)
+    label = (
+        "TẠM GIỮ"
+        if draft.status == "held"
+        else ("Cần duyệt" if revision.number == 1 else f"Bản {revision.number} cần duyệt")
+    )
+    msg = mails.compose(
+        settings,
+        "board_new",
+        [p.address for p in settings.board],
+        f"[{draft.key}] {label}: {revision.title} [{token.token}]",
+        {
+            "draft": draft,
+            "token": token.token,
+            "preview_html": sub.preview_html,
+            "preview_text": sub.preview_text,
+            "revision": revision,
+            "deadline": deadline,
+            "held_reason": sub.held_reason,
+            "files": revision.files,
+            "changes": changes,
+        },
+        reply_to=replykey.plus_address(settings.smtp.from_address, token),
+        thread_root=draft.thread_root,
+        now=now,
+    )
+    if draft.thread_root is None:
+        draft.thread_root = str(msg["Message-ID"])
+    queue(session, draft, "board_new", msg, now)
+
+
 def open_draft(
     session: Session,
     settings: Settings,
@@ -153,54 +228,19 @@ def open_draft(
     session.add(draft)
     session.flush()
     draft.key = f"TS{draft.id:05d}"
-    revision = Revision(
-        number=1,
-        title=sub.title,
-        body_html=sub.body_html,
-        document=sub.document,
-        warnings=sub.warnings,
-        incoming_id=incoming.id,
-        created_at=now,
-    )
-    draft.revisions.append(revision)
-    for f in sub.files:
-        revision.files.append(
-            StoredFile(
-                sha256=archive.put(f.data),
-                filename=f.filename,
-                content_type=f.content_type,
-                size=len(f.data),
-                use=f.use,
-                ref=f.ref,
-            )
-        )
-    incoming.draft_id = draft.id
-    session.flush()
-    token = reply_token(settings, draft, 1)
-    ctx = {
-        "revision": revision,
-        "deadline": deadline,
-        "held_reason": sub.held_reason,
-        "files": revision.files,
-    }
-    board_mail = mails.compose(
+    revision = _add_revision(session, archive, draft, sub, incoming, now)
+    _notify_board(session, settings, draft, revision, sub, deadline, now)
+    _to_sender(
+        session,
         settings,
-        "board_new",
-        [p.address for p in settings.board],
-        f"[{draft.key}] {'TẠM GIỮ' if sub.held_reason else 'Cần duyệt'}: {sub.title} [{token.token}]",
-        {
-            "draft": draft,
-            "token": token.token,
-            "preview_html": sub.preview_html,
-            "preview_text": sub.preview_text,
-            **ctx,
-        },
-        reply_to=replykey.plus_address(settings.smtp.from_address, token),
-        now=now,
+        draft,
+        "sender_ack",
+        f"[{draft.key}] Đã nhận: {sub.title}",
+        now,
+        revision=revision,
+        deadline=deadline,
+        held_reason=sub.held_reason,
     )
-    draft.thread_root = str(board_mail["Message-ID"])
-    queue(session, draft, "board_new", board_mail, now)
-    _to_sender(session, settings, draft, "sender_ack", f"[{draft.key}] Đã nhận: {sub.title}", now, **ctx)
     audit(
         session,
         draft,
@@ -212,6 +252,87 @@ def open_draft(
         held_reason=sub.held_reason,
     )
     return draft
+
+
+def what_changed(old: Revision, new: Revision, new_files: list[FileData]) -> list[str]:
+    """A few lines telling the board what a new revision changed, so nobody has to compare by eye."""
+    lines = []
+    if old.title != new.title:
+        lines.append(f"tiêu đề: “{old.title}” → “{new.title}”")
+    before = [p for p in re.split(r"</(?:p|h\d|li|td|th)>", old.body_html) if re.sub(r"<[^>]+>", "", p).strip()]
+    after = [p for p in re.split(r"</(?:p|h\d|li|td|th)>", new.body_html) if re.sub(r"<[^>]+>", "", p).strip()]
+    diff = list(difflib.ndiff(before, after))
+    added, removed = sum(d.startswith("+ ") for d in diff), sum(d.startswith("- ") for d in diff)
+    if added or removed:
+        lines.append(f"nội dung: {added} đoạn mới hoặc sửa, {removed} đoạn bỏ hoặc thay")
+    old_names = {f.filename for f in old.files}
+    new_names = {f.filename for f in new_files}
+    if new_names - old_names:
+        lines.append("tệp thêm: " + ", ".join(sorted(new_names - old_names)))
+    if old_names - new_names:
+        lines.append("tệp bỏ: " + ", ".join(sorted(old_names - new_names)))
+    return lines or ["không có thay đổi nào nhận thấy được"]
+
+
+def new_revision(
+    session: Session,
+    settings: Settings,
+    archive: Archive,
+    draft: Draft,
+    sub: Submission,
+    incoming: IncomingMessage,
+    by: str,
+    deadline: Any,
+    now: datetime,
+) -> Revision:
+    """A corrected document from the submitter or an editor: decisions now bind to this revision."""
+    if draft.status in ("published", "unpublished", "rejected"):
+        raise DecisionRefused(
+            f"Bài {draft.key} đã {mails.STATUS_NAMES[draft.status]}; xin gửi bản mới thành một thư mới."
+        )
+    old = draft.latest
+    changes = what_changed(old, Revision(title=sub.title, body_html=sub.body_html), sub.files)
+    revision = _add_revision(session, archive, draft, sub, incoming, now)
+    draft.title = sub.title
+    if draft.status == "changes_requested":
+        resume_clock(draft, now)
+    if draft.status in ("changes_requested", "approved"):
+        draft.status = "in_review"  # an approval was of the previous revision
+    _notify_board(session, settings, draft, revision, sub, deadline, now, changes)
+    audit(session, draft, by, "revision", now, revision=revision.number, changes=changes, incoming=incoming.id)
+    return revision
+
+
+def pause_clock(settings: Settings, draft: Draft, now: datetime) -> None:
+    rule = settings.rules.get(draft.deadline_rule or "")
+    if rule is not None and rule.pause_on_changes and draft.deadline_at is not None:
+        draft.clock_paused_at = now
+
+
+def resume_clock(draft: Draft, now: datetime) -> None:
+    """The time spent waiting on the submitter is added to the deadline."""
+    if draft.clock_paused_at is not None:
+        if draft.deadline_at is not None:
+            draft.deadline_at += now - draft.clock_paused_at
+        draft.clock_paused_at = None
+
+
+def approvers(draft: Draft, revision_number: int) -> set[str]:
+    return {d.actor_address for d in draft.decisions if d.action in APPROVALS and d.revision_number == revision_number}
+
+
+def _refuse_if_decided(settings: Settings, draft: Draft) -> None:
+    if draft.status in UNDECIDED:
+        return
+    last = next((d for d in reversed(draft.decisions) if d.action in FINAL), None)
+    if last is not None:
+        raise DecisionRefused(
+            f"Bài {draft.key} đã được {last.actor_name} ({last.actor_address}) {ACTION_NAMES[last.action]} lúc "
+            f"{mails.when(last.decided_at, settings.timezone)}; quyết định của đồng chí không thay đổi gì."
+        )
+    raise DecisionRefused(
+        f"Bài {draft.key} đang ở trạng thái “{mails.STATUS_NAMES.get(draft.status)}”; không thể quyết định lúc này."
+    )
 
 
 def decide(
@@ -226,29 +347,28 @@ def decide(
     incoming: IncomingMessage,
     authentication: str,
     now: datetime,
+    at: datetime | None = None,
 ) -> Decision:
     """Apply a board member's decision, or raise DecisionRefused saying why it changes nothing."""
-    if draft.status not in UNDECIDED:
-        last = next((d for d in reversed(draft.decisions) if d.action in DECISIONS), None)
-        if last is not None:
-            verb = "duyệt" if last.action == "approve" else "từ chối"
+    if not settings.may_approve(person, draft.category):
+        role = settings.roles.get(person.role)
+        raise DecisionRefused(
+            f"Vai trò “{role.name if role else person.role}” không được quyết định đăng bài thuộc hạng mục "
+            f"“{mails.CATEGORY_NAMES.get(draft.category)}” theo quy chế."
+        )
+    if action == "unpublish":
+        if draft.status != "published":
+            raise DecisionRefused(f"Bài {draft.key} chưa được đăng (đang “{mails.STATUS_NAMES[draft.status]}”).")
+    else:
+        _refuse_if_decided(settings, draft)
+        if revision_number != draft.latest.number:
             raise DecisionRefused(
-                f"Bài {draft.key} đã được {last.actor_name} ({last.actor_address}) {verb} lúc "
-                f"{mails.when(last.decided_at, settings.timezone)}; quyết định của đồng chí không thay đổi gì."
+                f"Thư đồng chí trả lời thuộc bản {revision_number}, nhưng bài {draft.key} đã có bản "
+                f"{draft.latest.number}; xin trả lời thư thông báo của bản mới nhất."
             )
+    if action in APPROVALS and person.address in approvers(draft, revision_number):
         raise DecisionRefused(
-            f"Bài {draft.key} đang ở trạng thái “{mails.STATUS_NAMES.get(draft.status)}”; không thể quyết định lúc này."
-        )
-    role = settings.roles.get(person.role)
-    if settings.roles and (role is None or not role.may_approve):
-        raise DecisionRefused(
-            f"Vai trò “{role.name if role else person.role}” không được quyết định đăng bài theo quy chế; "
-            "đề nghị Trưởng ban hoặc Phó ban trả lời."
-        )
-    if revision_number != draft.latest.number:
-        raise DecisionRefused(
-            f"Thư đồng chí trả lời thuộc bản {revision_number}, nhưng bài {draft.key} đã có bản "
-            f"{draft.latest.number}; xin trả lời thư thông báo của bản mới nhất."
+            f"Đồng chí đã duyệt bản {revision_number} của bài {draft.key}; cần người khác duyệt thêm."
         )
     decision = Decision(
         draft_id=draft.id,
@@ -264,14 +384,6 @@ def decide(
         decided_at=now,
     )
     draft.decisions.append(decision)
-    draft.status = DECISIONS[action]
-    draft.decided_at = now
-    if action == "approve":
-        draft.publish_next_at = now
-    session.flush()
-    verb = "Đã duyệt" if action == "approve" else "Không duyệt"
-    _to_sender(session, settings, draft, "decided", f"[{draft.key}] {verb}: {draft.title}", now, decision=decision)
-    _to_board(session, settings, draft, "decided", f"[{draft.key}] {verb}: {draft.title}", now, decision=decision)
     audit(
         session,
         draft,
@@ -280,9 +392,57 @@ def decide(
         now,
         revision=revision_number,
         reason=reason,
+        at=at.isoformat() if at else None,
         message_id=incoming.message_id,
         authentication=authentication,
     )
+    subject = f"[{draft.key}] {{}}: {draft.title}"
+    if action in APPROVALS:
+        needed = settings.approval_for(draft.category).count
+        given = len(approvers(draft, revision_number))
+        if given < needed:
+            _to_board(
+                session,
+                settings,
+                draft,
+                "decided",
+                subject.format(f"Đã duyệt {given}/{needed}"),
+                now,
+                decision=decision,
+                given=given,
+                needed=needed,
+            )
+            return decision
+        draft.status, draft.decided_at = "approved", now
+        draft.publish_at = at
+        draft.publish_next_at = at or now
+    elif action == "reject":
+        draft.status, draft.decided_at = "rejected", now
+    elif action == "request_changes":
+        draft.status = "changes_requested"
+        pause_clock(settings, draft, now)
+        token = reply_token(settings, draft, revision_number)
+        msg = mails.compose(
+            settings,
+            "changes_requested",
+            [draft.sender_address],
+            subject.format("Đề nghị sửa") + f" [{token.token}]",
+            {"draft": draft, "decision": decision},
+            reply_to=replykey.plus_address(settings.smtp.from_address, token),
+            in_reply_to=_origin_message_id(session, draft),
+            now=now,
+        )
+        queue(session, draft, "changes_requested:sender", msg, now)
+        _to_board(session, settings, draft, "decided", subject.format("Đề nghị sửa"), now, decision=decision)
+        return decision
+    elif action == "unpublish":
+        draft.status = "unpublished"
+        draft.publish_next_at = now  # the publisher takes the post down, then tells sender and board
+        return decision
+    session.flush()
+    label = {"approve": "Đã duyệt", "schedule": "Hẹn giờ đăng", "reject": "Không duyệt"}[action]
+    _to_sender(session, settings, draft, "decided", subject.format(label), now, decision=decision)
+    _to_board(session, settings, draft, "decided", subject.format(label), now, decision=decision)
     return decision
 
 
@@ -447,3 +607,43 @@ def acknowledge(
             drafts.append(draft)
             audit(session, draft, address, "acknowledged", now, step=row.step, message_id=incoming.message_id)
     return drafts
+
+
+def mark_removed(session: Session, settings: Settings, draft: Draft, now: datetime) -> None:
+    """The CMS took the post down after "Gỡ": sender and board are told."""
+    draft.post_removed_at = now
+    draft.publish_lease_until, draft.publish_error = None, None
+    last = next((d for d in reversed(draft.decisions) if d.action == "unpublish"), None)
+    subject = f"[{draft.key}] Đã gỡ: {draft.title}"
+    _to_sender(session, settings, draft, "unpublished", subject, now, decision=last)
+    _to_board(session, settings, draft, "unpublished", subject, now, decision=last)
+    audit(session, draft, "toasoan", "removed", now, post_id=draft.post_id)
+
+
+def address_failed(session: Session, settings: Settings, address: str, reason: str, now: datetime) -> None:
+    """A bounce for mail we sent: remember the address, and tell the office once."""
+    row = session.get(FailingAddress, address)
+    if row is None:
+        row = FailingAddress(address=address, reason=reason[:1000], first_failed_at=now, last_failed_at=now)
+        session.add(row)
+    else:
+        row.failures += 1
+        row.last_failed_at, row.reason = now, reason[:1000]
+    if row.office_told_at is None and address != settings.admin.address:
+        row.office_told_at = now
+        person = settings.board_member(address)
+        msg = mails.compose(
+            settings,
+            "address_failing",
+            [settings.admin.address],
+            f"Thư không gửi được tới {address}",
+            {
+                "person": settings.admin,
+                "address": address,
+                "reason": reason,
+                "who": person.name if person else (settings.department_of(address) or address),
+            },
+            now=now,
+        )
+        queue(session, None, "address_failing", msg, now)
+    audit(session, None, "toasoan", "address_failing", now, address=address, reason=reason[:300])

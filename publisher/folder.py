@@ -45,3 +45,6 @@ class FolderCms:
         entries.append({"key": content.key, "title": content.title, "page": page.name})
         index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
         return Post(content.uid, page.as_uri())
+
+    async def remove_post(self, post_id: str) -> None:
+        (self.root / f"{post_id}.html").unlink(missing_ok=True)

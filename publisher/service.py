@@ -35,11 +35,15 @@ class Publisher:
         self.settings, self.factory, self.archive, self.cms = settings, factory, archive, cms
 
     def _claim(self, now: datetime) -> list[int]:
+        """Approved drafts due for publishing, and unpublished ones whose post is still up."""
         with self.factory.begin() as session:
             query = (
                 select(Draft)
                 .where(
-                    Draft.status == "approved",
+                    or_(
+                        Draft.status == "approved",
+                        (Draft.status == "unpublished") & Draft.post_id.is_not(None) & Draft.post_removed_at.is_(None),
+                    ),
                     or_(Draft.publish_next_at.is_(None), Draft.publish_next_at <= now),
                     or_(Draft.publish_lease_until.is_(None), Draft.publish_lease_until < now),
                 )
@@ -111,8 +115,17 @@ class Publisher:
             body += f'<p class="toasoan-source">{" — ".join(credit)}</p>'
         return body
 
+    def _removed(self, draft_id: int) -> None:
+        with self.factory.begin() as session:
+            workflow.mark_removed(session, self.settings, session.get(Draft, draft_id), utcnow())
+
     async def publish(self, draft_id: int) -> None:
         draft, files = await asyncio.to_thread(self._load, draft_id)
+        if draft.status == "unpublished":
+            await self.cms.remove_post(draft.post_id)
+            log.info("đã gỡ bài %s (%s)", draft.key, draft.post_url)
+            await asyncio.to_thread(self._removed, draft_id)
+            return
         existing = await self.cms.find_post(draft.uid)
         if existing is None:
             for f in files:

@@ -102,3 +102,11 @@ class WordPress:
             body["categories"] = [await self._term("categories", self._categories, content.category)]
         created = (await self._call("POST", "posts", json=body)).json()
         return Post(str(created["id"]), created["link"])
+
+    async def remove_post(self, post_id: str) -> None:
+        """To the trash, where an administrator can still restore it; an already removed post is fine."""
+        try:
+            await self._call("DELETE", f"posts/{int(post_id)}")
+        except CmsError as exc:
+            if "HTTP 410" not in str(exc) and "HTTP 404" not in str(exc):
+                raise
