@@ -73,11 +73,12 @@ def sender_role(settings: Settings, address: str) -> str:
     return "unknown"
 
 
-def find_key(mail: Mail) -> replykey.ReplyKey | None:
-    for address in mail.recipients:
-        if "+" in address.partition("@")[0] and (key := replykey.find(address)):
-            return key
-    return replykey.find(mail.subject)
+def find_keys(mail: Mail) -> list[replykey.ReplyKey]:
+    """Every reply key the message carries: in a plus-address it was sent to, and in its subject."""
+    keys = [key for address in mail.recipients if "+" in address.partition("@")[0] if (key := replykey.find(address))]
+    if key := replykey.find(mail.subject):
+        keys.append(key)
+    return keys
 
 
 def _is_docx(att: Attachment) -> bool:
@@ -229,14 +230,22 @@ def analyze(
     if auto:
         analysis.kind, analysis.reason = auto
         return analysis
-    key = find_key(mail)
+    keys = find_keys(mail)
+    key = keys[0] if keys else None
     ours = thread_ids([i for i in [mail.in_reply_to, *mail.references] if i]) if thread_ids else False
     tag = TRACKING_TAG.search(mail.subject) if REPLY_PREFIX.match(mail.subject) else None
     if key or ours or tag:
         analysis.kind, analysis.key = "reply", key
         tagged = tag[1].upper() if tag and tag[1].upper().startswith("TS") else None
         analysis.draft_key = key.draft_key if key else tagged
-        analysis.key_valid = bool(key) and replykey.verify(settings.secret.resolve(), key)
+        # Every key must verify, and all must name the same draft and revision: a key copied from another
+        # draft's mail next to this one's is a forgery, not a typo.
+        secret = settings.secret.resolve()
+        analysis.key_valid = (
+            bool(keys)
+            and len({(k.draft_key, k.revision) for k in keys}) == 1
+            and all(replykey.verify(secret, k) for k in keys)
+        )
         analysis.command = replies.parse_command(
             replies.reply_text(mail.text, mail.html), received_at, settings.timezone
         )
@@ -297,6 +306,7 @@ def as_json(a: Analysis) -> dict:
             "draft_key": a.draft_key,
             "revision": a.key.revision if a.key else None,
             "key_valid": a.key_valid,
+            "at": a.command.at.isoformat() if a.command and a.command.at else None,
         }
         if a.kind == "reply"
         else None,

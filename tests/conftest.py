@@ -75,7 +75,10 @@ class Clock:
 class Site:
     """One site: its people (with real mailboxes), its configuration file, and the daemon when started."""
 
-    def __init__(self, root: Path, dovecot, smtp_server, cms: dict, preset: str = "kep"):
+    def __init__(
+        self, root: Path, dovecot, smtp_server, cms: dict, preset: str = "kep", extra: str = "", top: str = ""
+    ):
+        """``top``: top-level TOML keys; ``extra``: tables appended after the rest."""
         n = next(_counter)
         self.domain = f"t{n}-{secrets.token_hex(3)}.kep.gov.vn"
         self.dovecot, self.smtp = dovecot, smtp_server
@@ -109,6 +112,7 @@ preset = "{preset}"
 site_name = "Cổng thông tin điện tử thị trấn Kép"
 data_dir = "data"
 secret_file = "secrets/reply-key"
+{top}
 
 [imap]
 host = "127.0.0.1"
@@ -143,6 +147,7 @@ address = "{self.head}"
 [[departments]]
 name = "Công chức Văn hóa - Xã hội"
 addresses = ["{self.department}"]
+{extra}
 """,
             encoding="utf-8",
         )
@@ -192,10 +197,10 @@ addresses = ["{self.department}"]
 def site_factory(tmp_path, dovecot, smtp_server):
     sites = []
 
-    def make(cms: dict | None = None, preset: str = "kep") -> Site:
+    def make(cms: dict | None = None, preset: str = "kep", extra: str = "", top: str = "") -> Site:
         root = tmp_path / f"site{len(sites)}"
         root.mkdir()
-        site = Site(root, dovecot, smtp_server, cms or {"kind": "folder", "folder": "site"}, preset)
+        site = Site(root, dovecot, smtp_server, cms or {"kind": "folder", "folder": "site"}, preset, extra, top)
         sites.append(site)
         return site
 

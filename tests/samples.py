@@ -82,8 +82,32 @@ def submission(
     return bytes(msg)
 
 
-def reply(original: bytes, sender: str, name: str, text: str, style: str = "gmail") -> bytes:
-    """A reply to one of our notifications, quoting it the way Gmail or Outlook does in Vietnamese."""
+QUOTE_STYLES = {
+    "gmail": "{text}\n\nVào Th 2, 23 thg 11, 2026 lúc 08:15 Ban biên tập <{frm}> đã viết:\n{quoted}\n",
+    "gmail_en": "{text}\n\nOn Mon, Nov 23, 2026 at 8:15 AM Ban biên tập <{frm}> wrote:\n{quoted}\n",
+    "outlook": "{text}\n\n________________________________\nTừ: Ban biên tập <{frm}>\n"
+    "Đã gửi: Thứ Hai, 23 tháng 11, 2026 8:15 SA\nĐến: {to}\nChủ đề: {subject}\n\n{body}\n",
+    "outlook_en": "{text}\n\n-----Original Message-----\nFrom: Ban biên tập <{frm}>\n"
+    "Sent: Monday, November 23, 2026 8:15 AM\nSubject: {subject}\n\n{body}\n",
+    "zimbra": '{text}\n\n----- Thư gốc -----\nTừ: "Ban biên tập" <{frm}>\nGửi: Thứ Hai, 23 Tháng 11 2026 8:15:00\n'
+    "Chủ đề: {subject}\n\n{body}\n",
+    "thunderbird": "{text}\n\nVào lúc 08:15 Ngày 23/11/2026, Ban biên tập đã viết:\n{quoted}\n",
+    "apple": "{text}\n\n> On 23 Nov 2026, at 08:15, Ban biên tập <{frm}> wrote:\n>\n{quoted}\n",
+    "iphone": "{text}\n\nGửi từ iPhone của tôi\n\n"
+    "> Vào 08:15, 23 thg 11, 2026, Ban biên tập <{frm}> đã viết:\n{quoted}\n",
+}
+
+
+def reply(
+    original: bytes,
+    sender: str,
+    name: str,
+    text: str,
+    style: str = "gmail",
+    attachments: list[tuple[bytes, str, str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """A reply to one of our mails, quoting it the way a given mail client does (Vietnamese or English)."""
     from email import message_from_bytes, policy
 
     orig = message_from_bytes(original, policy=policy.default)
@@ -92,20 +116,26 @@ def reply(original: bytes, sender: str, name: str, text: str, style: str = "gmai
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender}>"
     msg["To"] = str(orig["Reply-To"] or orig["From"])
-    msg["Subject"] = ("Re: " if style == "gmail" else "TL: ") + str(orig["Subject"])
+    msg["Subject"] = ("TL: " if style.startswith("outlook") else "Re: ") + str(orig["Subject"])
     msg["Date"] = format_datetime(datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     msg["In-Reply-To"] = str(orig["Message-ID"])
     msg["References"] = " ".join(filter(None, [str(orig.get("References") or ""), str(orig["Message-ID"])])).strip()
-    if style == "gmail":
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    frm = orig["From"].addresses[0].addr_spec
+    if style == "html":  # Outlook on the web: HTML only, original below a rule
         msg.set_content(
-            f"{text}\n\nVào Th 2, 23 thg 11, 2026 lúc 08:15 Ban biên tập "
-            f"<{orig['From'].addresses[0].addr_spec}> đã viết:\n{quoted}\n"
+            f'<html><body><div>{text}</div><div id="appendonsend"></div><hr><div id="divRplyFwdMsg">'
+            f"<b>Từ:</b> Ban biên tập &lt;{frm}&gt;</div><div>{body}</div></body></html>",
+            subtype="html",
         )
     else:
         msg.set_content(
-            f"{text}\n\n________________________________\nTừ: {orig['From']}\n"
-            "Đã gửi: Thứ Hai, 23 tháng 11, 2026 8:15 SA\n"
-            f"Đến: {orig['To']}\nChủ đề: {orig['Subject']}\n\n{body}\n"
+            QUOTE_STYLES[style].format(
+                text=text, frm=frm, quoted=quoted, body=body, to=orig["To"], subject=orig["Subject"]
+            )
         )
+    for data, maintype, subtype, fname in attachments:
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=fname)
     return bytes(msg)

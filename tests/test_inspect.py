@@ -171,6 +171,7 @@ def test_reply_key_is_valid_under_the_site_secret(tmp_path, capsys):
         "draft_key": "TS00003",
         "revision": 2,
         "key_valid": True,
+        "at": None,
     }
     assert result["sender"]["role"] == "board"
 
@@ -271,4 +272,68 @@ def test_reply_with_only_the_tracking_tag(tmp_path, capsys):
         "draft_key": "TS00007",
         "revision": None,
         "key_valid": False,
+        "at": None,
     }
+
+
+@pytest.mark.parametrize(
+    "style", ["gmail", "gmail_en", "outlook", "outlook_en", "zimbra", "thunderbird", "apple", "iphone", "html"]
+)
+@pytest.mark.parametrize(
+    ("typed", "action", "reason"),
+    [
+        ("Duyệt", "approve", None),
+        ("Từ chối: Ảnh mờ, đề nghị gửi ảnh gốc", "reject", "Ảnh mờ, đề nghị gửi ảnh gốc"),
+        ("sua: bo sung nguon tin", "request_changes", "bo sung nguon tin"),
+    ],
+)
+def test_reply_from_each_client_style(tmp_path, capsys, style, typed, action, reason):
+    notice = plain(
+        "bbt@kep.gov.vn",
+        "[TS00007] Cần duyệt: Tin hội nghị [ts00007-1-0123456789abcdef]",
+        "Có bài mới cần duyệt.\nDuyệt  để đăng bài\nTừ chối: <lý do>",
+        Reply_To="bbt+ts00007-1-0123456789abcdef@kep.gov.vn",
+        Message_ID="<n1@kep.gov.vn>",
+    )
+    result = inspect(
+        tmp_path,
+        samples.reply(notice, "truongban@kep.gov.vn", "An", typed, style=style),
+        "--preset",
+        "kep",
+        capsys=capsys,
+    )
+    assert (result["kind"], result["command"]["action"], result["command"]["reason"]) == ("reply", action, reason)
+
+
+def test_keys_for_two_drafts_in_one_reply_are_a_forgery(tmp_path, capsys):
+    from newsroom import replykey
+
+    config = tmp_path / "site.toml"
+    (tmp_path / "key").write_text("k" * 64)
+    text = (Path(__file__).parent.parent / "config" / "example.toml").read_text("utf-8")
+    config.write_text(text.replace('secret_file = "../secrets/reply-key"', f'secret_file = "{tmp_path}/key"'), "utf-8")
+    one, two = replykey.make("k" * 64, "TS00001", 1), replykey.make("k" * 64, "TS00002", 1)
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "truongban@kep.gov.vn", replykey.plus_address("bbt@kep.gov.vn", one)
+    msg["Subject"] = f"Re: [TS00002] Cần duyệt [{two.token}]"
+    msg.set_content("Duyệt")
+    result = inspect(tmp_path, bytes(msg), "--config", str(config), capsys=capsys)
+    assert result["command"]["action"] == "approve" and result["command"]["key_valid"] is False
+    msg.replace_header("Subject", f"Re: [TS00001] Cần duyệt [{one.token}]")
+    assert inspect(tmp_path, bytes(msg), "--config", str(config), capsys=capsys)["command"]["key_valid"] is True
+
+
+def test_schedule_command_carries_its_time(tmp_path, capsys):
+    notice = plain(
+        "bbt@kep.gov.vn", "[TS00007] Cần duyệt [ts00007-1-0123456789abcdef]", "x", Message_ID="<n1@kep.gov.vn>"
+    )
+    result = inspect(
+        tmp_path,
+        samples.reply(notice, "truongban@kep.gov.vn", "An", "Đăng lúc 07:00 25/11"),
+        "--preset",
+        "kep",
+        "--received",
+        "2026-11-23T09:00:00+07:00",
+        capsys=capsys,
+    )
+    assert result["command"]["action"] == "schedule" and result["command"]["at"] == "2026-11-25T07:00:00+07:00"

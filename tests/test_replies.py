@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -73,7 +76,14 @@ def test_html_only_reply():
 @given(st.text())
 def test_any_text_parses_without_error(text):
     command = parse_command(reply_text(text, ""))
-    assert command is None or command.action in ("approve", "reject")
+    assert command is None or command.action in (
+        "approve",
+        "reject",
+        "request_changes",
+        "unpublish",
+        "acknowledge",
+        "schedule",
+    )
 
 
 @given(st.sampled_from(["Duyệt", "duyet", "DUYỆT", "Đồng ý", "dong y", "ok"]), st.text(alphabet=" .!\n", max_size=5))
@@ -95,3 +105,47 @@ def test_gmail_header_wrapped_over_two_lines_is_not_part_of_the_reason():
         "bbt@kep.gov.vn> đã viết:\n> Cần duyệt\n"
     )
     assert parse_command(reply_text(text, "")) == Command("reject", "số liệu chưa khớp đề nghị phòng kiểm tra lại.")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("Sửa: Bổ sung ảnh", Command("request_changes", "Bổ sung ảnh")),
+        ("sua bo sung nguon", Command("request_changes", "bo sung nguon")),
+        ("Gỡ: văn bản đã hết hiệu lực", Command("unpublish", "văn bản đã hết hiệu lực")),
+        ("go bai: sai thong tin", Command("unpublish", "sai thong tin")),
+        ("Đã nhận", Command("acknowledge")),
+        ("da nhan, cam on", Command("acknowledge")),
+        ("Không duyệt", Command("reject", "")),
+    ],
+)
+def test_more_commands(typed, expected):
+    assert parse_command(typed) == expected
+
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@pytest.mark.parametrize(
+    ("typed", "at"),
+    [
+        ("Đăng lúc 07:00 25/11", "2026-11-25T07:00:00+07:00"),
+        ("dang luc 7h 25/11/2026", "2026-11-25T07:00:00+07:00"),
+        ("Đăng lúc 25/11 lúc 7:30", "2026-11-25T07:30:00+07:00"),
+        ("Đăng lúc 07:00 05/01", "2027-01-05T07:00:00+07:00"),  # written in November: next January
+        ("Publish at 14:30 1/12", "2026-12-01T14:30:00+07:00"),
+    ],
+)
+def test_schedule_times(typed, at):
+    assert parse_command(typed, NOW).at.isoformat() == at
+
+
+@pytest.mark.parametrize("typed", ["Đăng lúc 25/11", "Đăng lúc 31/02 7:00", "Đăng lúc mai", "Đăng lúc 25:00 25/11"])
+def test_schedule_without_a_valid_moment_is_not_understood(typed):
+    assert parse_command(typed, NOW) is None
+
+
+@given(st.integers(0, 23), st.integers(0, 59), st.dates(min_value=date(2026, 11, 24), max_value=date(2027, 6, 30)))
+def test_any_valid_future_moment_round_trips(hour, minute, day):
+    command = parse_command(f"Đăng lúc {hour:02d}:{minute:02d} {day.day:02d}/{day.month:02d}/{day.year}", NOW)
+    assert command.at == datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
