@@ -15,15 +15,24 @@ from bs4 import BeautifulSoup
 
 from intake.classify import fold
 
+WROTE = (  # "wrote" in the languages mail clients write it in
+    r"(wrote|đã viết|a écrit|ha scritto|schreef|schrieb|escribió|escreveu|skrev|kirjoitti|napisał|написал|написала)"
+)
 QUOTE_HEADER = re.compile(
-    r"^(>|On .+ wrote:?$|Vào .+ đã viết:?$|.+ đã viết:$|.+ wrote:$|.+ a écrit :$|"
+    rf"^(>|.+\b{WROTE}\s*:$|"
     r"-{2,}\s*(Original Message|Thư gốc|Forwarded message|Tin nhắn gốc|Thông điệp gốc|Thư chuyển tiếp)\s*-{2,}|"
-    r"_{10,}|(From|Từ|Sent|Đã gửi|Gửi lúc|Người gửi)\s*:\s)",
+    r"-{5,}|_{2,}|"
+    r"\*?(From|Từ|Sent|Đã gửi|Gửi lúc|Người gửi|Da|Von|De|Van|Från|Fra|Od|От|Expéditeur)\*?\s*:\*?\s*\S|"
+    r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4},? \d{1,2}:\d{2})",
     re.IGNORECASE,
 )
-WRAPPED_HEADER = re.compile(r"^(On|Vào) .+ (wrote|đã viết):$", re.IGNORECASE)
+# A header that the client wrapped: it starts like one and ends, up to three lines later, with "wrote:".
+HEADER_START = re.compile(r"^(On|Vào|Le|Il|Am|El|Em|Op|Den|W dniu|Dne|\d)\b", re.IGNORECASE)
+WRAPPED_END = re.compile(rf"\b{WROTE}\s*:$", re.IGNORECASE)
+INVISIBLE = re.compile("[\u1427\u200b\u200c\u200d\u2060\ufeff]")
 SIGNATURE = re.compile(
-    r"^(--\s*$|Sent from my |Sent from Mail for |Gửi từ |Được gửi từ |Get Outlook for |Tải Outlook cho )",
+    r"^(--\s*$|Sent from my |Sent from Mail for |Sent from Outlook|Gửi từ |Được gửi từ |Get Outlook for |"
+    r"Tải Outlook cho )",
     re.IGNORECASE,
 )
 QUOTE_BLOCKS = "blockquote, div.gmail_quote, div#appendonsend, div#divRplyFwdMsg, div.moz-cite-prefix, div.zmail_extra"
@@ -48,8 +57,17 @@ class Command:
     at: datetime | None = None  # schedule: when to publish
 
 
+def _boundary(lines: list[str], i: int) -> bool:
+    """Does the quoted original (or the signature) start at line i?"""
+    line = lines[i]
+    if QUOTE_HEADER.match(line) or SIGNATURE.match(line):
+        return True
+    return bool(HEADER_START.match(line)) and any(WRAPPED_END.search(" ".join(lines[i:end])) for end in (i + 2, i + 3))
+
+
 def reply_text(text: str, html: str) -> str:
-    """What the person wrote, above the quoted original and the signature."""
+    """What the person wrote, above the quoted original and the signature (or below it, for the few
+    who answer under the quote)."""
     if not text.strip() and html:
         soup = BeautifulSoup(html, "html.parser")
         for quoted in soup.select(QUOTE_BLOCKS):
@@ -59,14 +77,14 @@ def reply_text(text: str, html: str) -> str:
                 later.decompose()
             rule.decompose()
         text = soup.get_text("\n")
-    kept = []
-    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
-    for i, stripped in enumerate(lines):
-        wrapped = f"{stripped} {lines[i + 1]}" if i + 1 < len(lines) else stripped  # Gmail wraps long headers
-        if QUOTE_HEADER.match(stripped) or SIGNATURE.match(stripped) or WRAPPED_HEADER.match(wrapped):
-            break
-        kept.append(stripped)
-    return "\n".join(kept).strip()
+    lines = [INVISIBLE.sub("", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    cut = next((i for i in range(len(lines)) if _boundary(lines, i)), len(lines))
+    kept = "\n".join(lines[:cut]).strip()
+    if kept or cut == len(lines):
+        return kept
+    below = [line for line in lines[cut + 1 :] if not line.startswith(">")]  # bottom-posting
+    end = next((i for i in range(len(below)) if _boundary(below, i)), len(below))
+    return "\n".join(below[:end]).strip()
 
 
 def _when(text: str, now: datetime, tz: str) -> datetime | None:

@@ -149,3 +149,19 @@ def test_schedule_without_a_valid_moment_is_not_understood(typed):
 def test_any_valid_future_moment_round_trips(hour, minute, day):
     command = parse_command(f"Đăng lúc {hour:02d}:{minute:02d} {day.day:02d}/{day.month:02d}/{day.year}", NOW)
     assert command.at == datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Duyệt bài viết này\n\nVào Th 2 ... đã viết:\n> x", Command("approve")),
+        ("Từ chối: bài viết sai số liệu\n-----\nTừ: bbt", Command("reject", "bài viết sai số liệu")),
+        (
+            "Vào Th 2, 23 thg 11, 2026 lúc 08:15 Ban biên tập <bbt@kep.gov.vn> đã viết:\n> Cần duyệt\n\nDuyệt",
+            Command("approve"),
+        ),  # answered below the quote
+        ("OK\u1427\n\nIl giovedì 8 dicembre 2016, Ban <bbt@kep.gov.vn> ha scritto:\n> x", Command("approve")),
+    ],
+)
+def test_reply_text_edge_cases(text, expected):
+    assert parse_command(reply_text(text, "")) == expected
