@@ -265,3 +265,37 @@ def test_a_bounced_notification_marks_the_address_and_tells_the_office_once(site
     wait_until(lambda: len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 3)
     time.sleep(1.5)
     assert len(site.wait_mail(site.head, "Thư không gửi được tới")) == 1
+
+
+def test_an_editor_replies_with_the_edited_document_and_approves_it(site_factory):
+    site = site_factory()
+    site.start()
+    notice = submit(site)
+    send(
+        site,
+        samples.reply(
+            notice,
+            site.address("truongban"),
+            "Nguyễn Văn An",
+            "Duyệt (đã sửa lỗi chính tả)",
+            attachments=[(corrected_docx(), *DOCX, "ban-bien-tap-sua.docx")],
+        ),
+    )
+    second = site.wait_mail(site.address("phoban"), "Bản 2 cần duyệt")[0]
+    assert "tệp thêm: ban-bien-tap-sua.docx" in text_of(second)
+    site.wait_mail(site.department, "Đã đăng")
+    [page] = site.settings.cms.folder.glob("*.html")
+    assert "Tham gia có 120 đoàn viên" in page.read_text("utf-8")
+    decision = draft(site).decisions[0]
+    assert (decision.revision_number, decision.actor_address) == (2, site.address("truongban"))
+
+
+def test_only_the_roles_the_preset_names_may_decide_a_category(site_factory):
+    site = site_factory(extra='[approval.news]\nroles = ["truong_ban"]\n')
+    site.start()
+    notice = submit(site)
+    send(site, samples.reply(notice, site.address("phoban"), "Trần Thị Bình", "Duyệt"))
+    answer = text_of(site.wait_mail(site.address("phoban"), "chưa được thực hiện")[0])
+    assert "“Phó Trưởng ban” không được quyết định đăng bài thuộc hạng mục “Tin tức, sự kiện”" in answer
+    send(site, samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt"))
+    site.wait_mail(site.department, "Đã đăng")

@@ -113,7 +113,8 @@ def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wor
     assert main(["drafts", "show", "TS00001", "--config", str(site.config)]) == 0
     history = capsys.readouterr().out
     assert "trạng thái đã đăng" in history and url in history
-    assert re.search(r"quyết định: approve bởi Nguyễn Văn An <truongban@\S+> bản 1, thư <", history)
+    assert re.search(r"approve +bởi Nguyễn Văn An <truongban@\S+> \(truong_ban\) bản 1, thư <", history)
+    assert re.search(r"board_new +→ truongban@", history) and "đã gửi" in history
     assert main(["drafts", "list", "--config", str(site.config)]) == 0
     assert "TS00001  đã đăng" in capsys.readouterr().out
 

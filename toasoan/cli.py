@@ -224,38 +224,59 @@ def cmd_run(args) -> int:
 
 
 def cmd_drafts(args) -> int:
+    """Drafts, and one draft's whole history: who decided what, when, from which message, and every mail."""
     from newsroom.db import make_engine, migrate, session_factory
     from newsroom.mails import STATUS_NAMES, when
-    from newsroom.records import AuditEvent, Draft
+    from newsroom.records import AuditEvent, Draft, IncomingMessage, OutboxMail
 
     settings = load_settings(args.config)
     engine = make_engine(settings.database)
     migrate(engine)
+    tz = settings.timezone
     with session_factory(engine)() as session:
         if args.action == "list":
             for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
                 print(
                     f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
-                    f"hạn {when(d.deadline_at, settings.timezone):22} {d.title[:60]}"
+                    f"hạn {when(d.deadline_at, tz):22} {d.title[:60]}"
                 )
             return 0
         draft = session.scalar(select(Draft).where(Draft.key == args.key.upper()))
         if draft is None:
             print(f"không có bài {args.key}", file=sys.stderr)
             return 1
+        print(f"{draft.key}: {draft.title}")
         print(
-            f"{draft.key}: {draft.title}\n  trạng thái {STATUS_NAMES.get(draft.status)}; hạng mục {draft.category}; "
-            f"hạn {when(draft.deadline_at, settings.timezone)} ({draft.deadline_rule})\n"
-            f"  người gửi {draft.sender_name} <{draft.sender_address}>; bài đăng {draft.post_url or '—'}"
+            f"  trạng thái {STATUS_NAMES.get(draft.status)}; hạng mục {draft.category}; khẩn {draft.urgency}; "
+            f"mật {draft.secrecy}"
         )
-        for event in session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft.id).order_by(AuditEvent.id)):
-            detail = ", ".join(f"{k}={v}" for k, v in event.detail.items() if v not in (None, ""))
-            print(f"  {when(event.at, settings.timezone):22} {event.actor:30} {event.event:15} {detail}")
-        for decision in draft.decisions:
+        print(
+            f"  hạn {when(draft.deadline_at, tz)} (quy tắc {draft.deadline_rule}, tính từ {draft.deadline_start_event})"
+        )
+        print(f"  người gửi {draft.sender_name} <{draft.sender_address}>; đơn vị {draft.department or '—'}")
+        print(f"  bài đăng {draft.post_url or '—'}")
+        print("bản:")
+        for revision in draft.revisions:
+            source = session.get(IncomingMessage, revision.incoming_id) if revision.incoming_id else None
             print(
-                f"  quyết định: {decision.action} bởi {decision.actor_name} <{decision.actor_address}> "
-                f"bản {decision.revision_number}, thư {decision.message_id}"
+                f"  {revision.number}  {when(revision.created_at, tz):22} từ {source.sender if source else '—'} "
+                f"thư {source.message_id if source else '—'}; {len(revision.files)} tệp"
             )
+        print("quyết định:")
+        for d in draft.decisions:
+            print(
+                f"  {when(d.decided_at, tz):22} {d.action:16} bởi {d.actor_name} <{d.actor_address}> ({d.actor_role}) "
+                f"bản {d.revision_number}, thư {d.message_id}; xác thực: {d.authentication or 'không kiểm tra'}"
+                + (f"; lý do: {d.reason}" if d.reason else "")
+            )
+        print("diễn biến:")
+        for event in session.scalars(select(AuditEvent).where(AuditEvent.draft_id == draft.id).order_by(AuditEvent.id)):
+            detail = ", ".join(f"{k}={v}" for k, v in event.detail.items() if v not in (None, "", []))
+            print(f"  {when(event.at, tz):22} {event.actor:32} {event.event:15} {detail}")
+        print("thư đã gửi:")
+        for mail in session.scalars(select(OutboxMail).where(OutboxMail.draft_id == draft.id).order_by(OutboxMail.id)):
+            state = {"sent": f"đã gửi {when(mail.sent_at, tz)}", "pending": "đang chờ gửi", "failed": "gửi thất bại"}
+            print(f"  {mail.purpose:24} → {', '.join(mail.recipients)[:60]:60} {state.get(mail.status, mail.status)}")
     return 0
 
 
