@@ -16,7 +16,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from intake import classify, document, replies
+from intake import classify, document, replies, vietnamese
 from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse
 from intake.sanitize import sanitize
@@ -142,7 +142,12 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
                 analysis.kind, analysis.reason = "refused", f"{att.filename}: {problem}"
                 return None
             if not docx_done:
-                conv = docx_to_html(att.data)
+                try:
+                    conv = docx_to_html(att.data)
+                except Exception as exc:  # a document python-docx cannot read is still passed on, for download
+                    warnings.append(f"không đọc được nội dung {att.filename} ({type(exc).__name__}); tệp được đính kèm")
+                    files.append(FileData(att.filename, att.content_type, att.data, "download"))
+                    continue
                 body_html, text, headings = conv.html, conv.text, conv.headings
                 warnings += conv.warnings
                 for ref, name, ctype, data in conv.images:
@@ -167,6 +172,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     if not BeautifulSoup(body_html, "html.parser").get_text().strip() and not files:
         analysis.kind, analysis.reason = "refused", "thư không có nội dung và không có tệp đính kèm"
         return None
+    if vietnamese.has_no_diacritics(text):
+        warnings.append("văn bản viết tiếng Việt không dấu; quy chế yêu cầu tiếng Việt có dấu (Unicode TCVN 6909:2001)")
     subject_and_text = f"{mail.subject}\n{text}"
     category = classify.category_of(mail.subject, text, settings.default_category)
     secrecy = classify.secrecy_of(mail.subject, text)

@@ -13,9 +13,11 @@ from html import escape
 
 from docx import Document
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
+
+from intake import vietnamese
 
 HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
+NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
 LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
@@ -34,6 +36,62 @@ class _Converter:
         self.doc = doc
         self.out = Converted(html="")
         self.list_formats = self._numbering_formats()
+        self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
+        self.style_fonts = self._style_fonts()
+        self.legacy = self._legacy_encodings()
+
+    def style_chain(self, style_id: str | None):
+        """A style's element and those it is based on, read from the XML (python-docx refuses some files)."""
+        seen = set()
+        while style_id and style_id not in seen and (element := self.styles.get(style_id)) is not None:
+            seen.add(style_id)
+            yield element
+            based = element.find(qn("w:basedOn"))
+            style_id = based.get(qn("w:val")) if based is not None else None
+
+    def _style_fonts(self) -> dict[str | None, str | None]:
+        """Each style's font, following base styles; None: the document default."""
+        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
+        fonts: dict[str | None, str | None] = {
+            None: _rfonts_name(defaults.find(".//" + qn("w:rFonts")) if defaults is not None else None)
+        }
+        for style_id in self.styles:
+            fonts[style_id] = next(
+                (name for el in self.style_chain(style_id) if (name := _rfonts_name(el.find("./w:rPr/w:rFonts", NS)))),
+                None,
+            )
+        return fonts
+
+    def run_font(self, r) -> str | None:
+        rpr = r.find(qn("w:rPr"))
+        if rpr is not None:
+            if name := _rfonts_name(rpr.find(qn("w:rFonts"))):
+                return name
+            rstyle = rpr.find(qn("w:rStyle"))
+            if rstyle is not None and self.style_fonts.get(rstyle.get(qn("w:val"))):
+                return self.style_fonts[rstyle.get(qn("w:val"))]
+        para = r.getparent()
+        while para is not None and para.tag != qn("w:p"):
+            para = para.getparent()
+        style_id = self.paragraph_style(para) if para is not None else "Normal"
+        return self.style_fonts.get(style_id) or self.style_fonts.get("Normal") or self.style_fonts[None]
+
+    def _legacy_encodings(self) -> set[str]:
+        """The legacy encodings this document really uses: judged on all the text set in each kind of font
+        at once, because many files name .VnTime over text that is already Unicode."""
+        texts: dict[str, list[str]] = {}
+        for r in self.doc.element.body.iter(qn("w:r")):
+            encoding = vietnamese.font_encoding(self.run_font(r))
+            if encoding:
+                texts.setdefault(encoding.removesuffix("_caps"), []).extend(t.text or "" for t in r.iter(qn("w:t")))
+        legacy = {enc for enc, parts in texts.items() if vietnamese.looks_legacy("".join(parts))}
+        if legacy:
+            self.out.warnings.append(
+                "văn bản gõ bằng phông cũ ("
+                + ", ".join(sorted("TCVN3/ABC" if e == "tcvn3" else "VNI" for e in legacy))
+                + ") đã được chuyển sang Unicode; xin kiểm tra lại chính tả"
+            )
+        return legacy
 
     def _numbering_formats(self) -> dict[tuple[str, int], str]:
         """(numId, level) → 'ul' or 'ol', read from the numbering part."""
@@ -73,10 +131,14 @@ class _Converter:
 
     def run(self, r) -> str:
         rpr = r.find(qn("w:rPr"))
+        encoding = vietnamese.font_encoding(self.run_font(r)) if self.legacy else None
+        if encoding and encoding.removesuffix("_caps") not in self.legacy:
+            encoding = None
         pieces = []
         for child in r:
             if child.tag == qn("w:t"):
-                pieces.append(escape(child.text or ""))
+                text = child.text or ""
+                pieces.append(escape(vietnamese.convert(text, encoding) if encoding else text))
             elif child.tag == qn("w:tab"):
                 pieces.append(" ")
             elif child.tag in (qn("w:br"), qn("w:cr")):
@@ -123,60 +185,63 @@ class _Converter:
         return f'<img src="cid:{ref}" alt="{escape(alt)}">'
 
     # -- blocks -----------------------------------------------------------------------------------
-    def heading_level(self, para: Paragraph) -> int | None:
-        ppr = para._p.pPr
+    def paragraph_style(self, p_el) -> str:
+        ppr = p_el.pPr
+        pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
+        return pstyle.get(qn("w:val")) if pstyle is not None else "Normal"
+
+    def heading_level(self, p_el) -> int | None:
+        ppr = p_el.pPr
         if ppr is not None:
             outline = ppr.find(qn("w:outlineLvl"))
             if outline is not None and int(outline.get(qn("w:val"))) < 6:
                 return int(outline.get(qn("w:val"))) + 1
-        style = para.style
-        while style is not None:
-            m = HEADING_STYLE.match(style.name or "") or HEADING_STYLE.match(style.style_id or "")
-            if m:
-                return int(m[1]) if m[1] else 1
-            style = style.base_style
+        for element in self.style_chain(self.paragraph_style(p_el)):
+            name = element.find(qn("w:name"))
+            for label in (name.get(qn("w:val")) if name is not None else "", element.get(qn("w:styleId"))):
+                if m := HEADING_STYLE.match(label or ""):
+                    return int(m[1]) if m[1] else 1
         return None
 
-    def list_info(self, para: Paragraph) -> tuple[str, int] | None:
+    def list_info(self, p_el) -> tuple[str, int] | None:
         """(list tag, level) from the paragraph's numbering, or its style's ("List Bullet" keeps it there)."""
-        ppr = para._p.pPr
-        numpr = ppr.numPr if ppr is not None else None
-        style = para.style
-        while (numpr is None or numpr.numId is None) and style is not None:
-            spr = style.element.pPr
-            style_num = spr.numPr if spr is not None else None
-            if style_num is not None and style_num.numId is not None:
-                level = numpr.ilvl if numpr is not None and numpr.ilvl is not None else style_num.ilvl
-                num_id, lvl = style_num.numId.val, level.val if level is not None else 0
-                if level is None and (depth := LIST_STYLE_DEPTH.match(style.name or "")):
-                    lvl = int(depth[1]) - 1  # Word's "List Bullet 2" is a second-level list of its own
-                break
-            style = style.base_style
-        else:
-            if numpr is None or numpr.numId is None:
-                return None
-            num_id, lvl = numpr.numId.val, numpr.ilvl.val if numpr.ilvl is not None else 0
-        if num_id == 0:
+        own = p_el.find("./w:pPr/w:numPr", NS)
+        num_id = own.find(qn("w:numId")) if own is not None else None
+        level = own.find(qn("w:ilvl")) if own is not None else None
+        depth_from_name = None
+        if num_id is None:
+            for element in self.style_chain(self.paragraph_style(p_el)):
+                style_num = element.find("./w:pPr/w:numPr", NS)
+                if style_num is not None and style_num.find(qn("w:numId")) is not None:
+                    num_id = style_num.find(qn("w:numId"))
+                    level = level if level is not None else style_num.find(qn("w:ilvl"))
+                    name = element.find(qn("w:name"))
+                    depth_from_name = LIST_STYLE_DEPTH.match(name.get(qn("w:val")) if name is not None else "")
+                    break
+        if num_id is None or num_id.get(qn("w:val")) == "0":
             return None
-        return self.list_formats.get((str(num_id), lvl), "ul"), lvl
+        lvl = int(level.get(qn("w:val"))) if level is not None else 0
+        if level is None and depth_from_name:
+            lvl = int(depth_from_name[1]) - 1  # Word's "List Bullet 2" is a second-level list of its own
+        return self.list_formats.get((num_id.get(qn("w:val")), lvl), "ul"), lvl
 
     def paragraph(self, p_el) -> tuple[str, tuple[str, int] | None]:
-        para = Paragraph(p_el, self.doc)
         inner = self.runs(p_el).strip()
         text = re.sub(r"<[^>]+>", "", inner)
         if text.strip():
             self.out.text += text + "\n"
-        info = self.list_info(para)
+        info = self.list_info(p_el)
         if info is not None:
             return inner, info
         if not inner:
             return "", None
-        level = self.heading_level(para)
+        level = self.heading_level(p_el)
         if level:
             self.out.headings.append(text)
             return f"<h{level}>{inner}</h{level}>", None
-        align = para.alignment
-        cls = ' class="has-text-align-center"' if align is not None and int(align) == 1 else ""
+        jc = p_el.pPr.find(qn("w:jc")) if p_el.pPr is not None else None
+        centred = jc is not None and jc.get(qn("w:val")) == "center"
+        cls = ' class="has-text-align-center"' if centred else ""
         return f"<p{cls}>{inner}</p>", None
 
     def blocks(self, parent) -> str:
@@ -269,6 +334,12 @@ class _Converter:
             out.append(f"</{section}>")
         out.append("</table>")
         return "".join(out)
+
+
+def _rfonts_name(rfonts) -> str | None:
+    if rfonts is None:
+        return None
+    return rfonts.get(qn("w:ascii")) or rfonts.get(qn("w:hAnsi")) or rfonts.get(qn("w:cs"))
 
 
 def docx_to_html(data: bytes) -> Converted:
