@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from html import escape
 
 from docx import Document
+from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
 from intake import vietnamese
 
 HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
 NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+NOTE_KINDS = {"footnoteReference": ("footnotes", "fn"), "endnoteReference": ("endnotes", "en")}
 LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
@@ -39,6 +42,20 @@ class _Converter:
         self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
         self.style_fonts = self._style_fonts()
         self.legacy = self._legacy_encodings()
+        self.part = doc.part  # whose relationships links and images refer to: the document, or a notes part
+        self.note_parts: dict[str, object] = {}
+        self.notes = {kind: self._notes(kind) for kind, _ in NOTE_KINDS.values()}
+        self.cited: list[tuple[str, str, int]] = []  # (kind, note id, number shown) in reading order
+        self.pending: list[str] = []  # text boxes met inside a paragraph, placed after it
+
+    def _notes(self, kind: str) -> dict[str, object]:
+        """Footnote or endnote bodies by id, skipping Word's separator notes."""
+        for rel in self.doc.part.rels.values():
+            if rel.reltype.endswith("/" + kind) and not rel.is_external:
+                self.note_parts[kind] = rel.target_part
+                root = parse_xml(rel.target_part.blob)
+                return {note.get(qn("w:id")): note for note in root if note.get(qn("w:type")) in (None, "normal")}
+        return {}
 
     def style_chain(self, style_id: str | None):
         """A style's element and those it is based on, read from the XML (python-docx refuses some files)."""
@@ -123,9 +140,9 @@ class _Converter:
             elif child.tag == qn("w:hyperlink"):
                 inner = "".join(self.run(r) for r in child.findall(qn("w:r")))
                 rid = child.get(qn("r:id"))
-                href = self.doc.part.rels[rid].target_ref if rid and rid in self.doc.part.rels else None
+                href = self.part.rels[rid].target_ref if rid and rid in self.part.rels else None
                 parts.append(f'<a href="{escape(href)}">{inner}</a>' if href else inner)
-            elif child.tag in (qn("w:ins"), qn("w:smartTag"), qn("w:sdt")):
+            elif child.tag in (qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), qn("w:sdt")):
                 parts.append(self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
         return "".join(p for p in parts if p)
 
@@ -143,8 +160,18 @@ class _Converter:
                 pieces.append(" ")
             elif child.tag in (qn("w:br"), qn("w:cr")):
                 pieces.append("<br>")
-            elif child.tag == qn("w:drawing"):
+            elif child.tag == qn("w:drawing") or child.tag == qn("w:pict"):
                 pieces.append(self.image(child))
+                self.text_boxes(child)
+            elif child.tag == MC + "AlternateContent":  # the same object twice: read one branch
+                branch = child.find(MC + "Choice")
+                branch = branch if branch is not None else child.find(MC + "Fallback")
+                for inner in branch if branch is not None else []:
+                    if inner.tag in (qn("w:drawing"), qn("w:pict")):
+                        pieces.append(self.image(inner))
+                        self.text_boxes(inner)
+            elif (name := child.tag.rpartition("}")[2]) in NOTE_KINDS:
+                pieces.append(self.note_reference(name, child.get(qn("w:id"))))
         html = "".join(pieces)
         if not html.strip() or rpr is None:
             return html
@@ -153,6 +180,8 @@ class _Converter:
             el = rpr.find(qn(tag))
             return el is not None and el.get(qn("w:val"), "true") not in ("0", "false", "none")
 
+        if on("w:strike") or on("w:dstrike"):
+            html = f"<s>{html}</s>"
         if on("w:u"):
             html = f"<u>{html}</u>"
         if on("w:i"):
@@ -165,14 +194,45 @@ class _Converter:
             html = f"<{tag}>{html}</{tag}>"
         return html
 
+    def text_boxes(self, drawing) -> None:
+        for content in drawing.iter(qn("w:txbxContent")):
+            if inner := self.blocks(content):
+                self.pending.append(inner)
+
+    def note_reference(self, name: str, note_id: str | None) -> str:
+        kind, prefix = NOTE_KINDS[name]
+        if note_id not in self.notes[kind]:
+            return ""
+        number = sum(1 for k, _, _ in self.cited if k == kind) + 1
+        self.cited.append((kind, note_id, number))
+        return f'<sup><a href="#{prefix}-{number}" id="{prefix}ref-{number}">[{number}]</a></sup>'
+
+    def notes_html(self) -> str:
+        """The notes cited, in order, each with a link back to where it was cited."""
+        out = []
+        for kind, prefix in NOTE_KINDS.values():
+            items = []
+            for cited_kind, note_id, number in list(self.cited):
+                if cited_kind != kind:
+                    continue
+                self.part = self.note_parts[kind]
+                body = self.blocks(self.notes[kind][note_id])
+                self.part = self.doc.part
+                back = f' <a href="#{prefix}ref-{number}">↑</a>'
+                body = body[:-4] + back + "</p>" if body.endswith("</p>") else body + back
+                items.append(f'<li id="{prefix}-{number}">{body}</li>')
+            if items:
+                out.append(f'<ol class="{kind}">{"".join(items)}</ol>')
+        return "".join(out)
+
     def image(self, drawing) -> str:
         blip = drawing.find(".//" + qn("a:blip"))
         if blip is None:
             return ""
         rid = blip.get(qn("r:embed"))
-        if not rid or rid not in self.doc.part.rels:
+        if not rid or rid not in self.part.rels or self.part.rels[rid].is_external:
             return ""
-        part = self.doc.part.rels[rid].target_part
+        part = self.part.rels[rid].target_part
         props = drawing.find(".//" + qn("wp:docPr"))
         alt = (props.get("descr") or props.get("title") or "") if props is not None else ""
         content_type = part.content_type
@@ -255,10 +315,12 @@ class _Converter:
         for child in parent.iterchildren():
             if child.tag == qn("w:p"):
                 content, info = self.paragraph(child)
+                boxes, self.pending = self.pending, []
                 if info is None:
                     close_to(0)
                     if content:
                         html.append(content)
+                    html.extend(boxes)
                     continue
                 kind, level = info
                 close_to(level + 1)
@@ -345,5 +407,5 @@ def _rfonts_name(rfonts) -> str | None:
 def docx_to_html(data: bytes) -> Converted:
     doc = Document(io.BytesIO(data))
     conv = _Converter(doc)
-    conv.out.html = conv.blocks(doc.element.body)
+    conv.out.html = conv.blocks(doc.element.body) + conv.notes_html()
     return conv.out

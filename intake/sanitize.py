@@ -50,18 +50,30 @@ TAGS = {
     "figcaption",
 }
 ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "id"},
+    "li": {"id"},
     "img": {"src", "alt", "title", "width", "height"},
     "th": {"colspan", "rowspan", "scope"},
     "td": {"colspan", "rowspan"},
     "p": {"class"},
-    "ol": {"start"},
+    "ol": {"start", "class"},
 }
 
 
+NOTE_ID = re.compile(r"^(fn|en|fnref|enref)-\d{1,4}$")
+CLASSES = {"p": {"has-text-align-center"}, "ol": {"footnotes", "endnotes"}}
+
+
 def _allowed_class(tag: str, attr: str, value: str) -> str | None:
+    """Only the classes and note ids the converter writes: no id can clobber the page's own elements."""
     if attr == "class":
-        return value if value == "has-text-align-center" else None
+        return value if value in CLASSES.get(tag, ()) else None
+    if attr == "id":
+        return value if NOTE_ID.match(value) else None
+    if tag == "a" and attr == "href":  # the web, mail, or a note of this page; nothing relative
+        if value.startswith("#"):
+            return value if NOTE_ID.match(value[1:]) else None
+        return value if value.lower().startswith(("http://", "https://", "mailto:")) else None
     if tag == "img" and attr == "src":
         return value if value.startswith("cid:") else None
     return value

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
+import pytest
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -87,3 +89,49 @@ def test_attachment_names_are_made_safe():
     assert safe_filename('a<b>:"|?*.pdf') == "ab.pdf"
     assert safe_filename("") == "tep-dinh-kem"
     assert safe_filename("bao-cao.p\x00df") == "bao-cao.pdf"
+
+
+MAMMOTH = Path(__file__).parent.parent.parent / "shared" / "corpora" / "docx" / "python-mammoth"
+
+
+@pytest.mark.skipif(not MAMMOTH.exists(), reason="../shared/corpora is not beside this checkout")
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("footnotes.docx", '<p>Ouch<sup><a href="#fn-1" id="fnref-1" rel="noopener noreferrer">[1]</a></sup>.'),
+        (
+            "footnotes.docx",
+            '<li id="fn-1"><p>A tachyon walks into a bar. <a href="#fnref-1" rel="noopener noreferrer">↑</a>',
+        ),
+        ("endnotes.docx", '<ol class="endnotes"><li id="en-1"><p>A tachyon walks into a bar.'),
+        ("footnote-hyperlink.docx", '<a href="http://www.example.com" rel="noopener noreferrer">Example</a>'),
+        ("text-box.docx", "<p>Datum plane</p>"),
+        ("strikethrough.docx", "<p><s>Today's Special: Salmon</s> Sold out</p>"),
+        ("comments.docx", "<p>Ouch.</p>"),  # comments dropped
+        ("tables.docx", "<p>Above</p><table><tbody><tr><td>Top left</td><td>Top right</td></tr>"),
+    ],
+)
+def test_notes_text_boxes_strike_and_comments(name, expected):
+    assert expected in sanitize(docx_to_html((MAMMOTH / name).read_bytes()).html)
+
+
+def test_tracked_changes_keep_insertions_and_drop_deletions():
+    doc = Document()
+    para = doc.add_paragraph("Giữ ")
+    for tag, text in (("w:ins", "thêm "), ("w:del", "xóa ")):
+        change = OxmlElement(tag)
+        change.set(qn("w:id"), "1")
+        change.set(qn("w:author"), "A")
+        run = OxmlElement("w:r")
+        t = OxmlElement("w:delText" if tag == "w:del" else "w:t")
+        t.text = text
+        run.append(t)
+        change.append(run)
+        para._p.append(change)
+    assert docx_to_html(_doc_bytes(doc)).html == "<p>Giữ thêm</p>"
+
+
+def test_relative_links_and_foreign_ids_do_not_survive():
+    clean = sanitize('<a href="../customXml/item1.xml">x</a><a href="#main" id="header">y</a><p id="fn-1">z</p>')
+    assert 'href="../' not in clean and 'href="#main"' not in clean and 'id="header"' not in clean
+    assert "id=" not in clean.split("<p")[1]

@@ -113,7 +113,7 @@ def test_unicode_document_declaring_vntime_is_left_alone():
 def test_decree_files_are_read_as_unicode():
     for path in (CORPORA / "nd30-2020-van-ban-plus" / "docx").glob("*.docx"):
         converted = docx_to_html(path.read_bytes())
-        assert converted.warnings == [], path.name
+        assert not any("phông cũ" in w for w in converted.warnings), path.name
         assert "Nghị định" in converted.text or "NGHỊ ĐỊNH" in converted.text, path.name
 
 

@@ -106,6 +106,31 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def cmd_convert(args) -> int:
+    """What a document becomes in a draft: the sanitised HTML (and, with --json, images and warnings)."""
+    from intake.docx_html import docx_to_html
+    from intake.sanitize import sanitize
+
+    path = Path(args.file)
+    if path.suffix.lower() != ".docx":
+        raise SystemExit(f"{path.name}: toasoan convert đọc tệp .docx")
+    converted = docx_to_html(path.read_bytes())
+    html = sanitize(converted.html)
+    if args.json:
+        images = [
+            {"ref": ref, "filename": name, "content_type": ctype, "size": len(data)}
+            for ref, name, ctype, data in converted.images
+        ]
+        print(
+            json.dumps({"html": html, "images": images, "warnings": converted.warnings}, ensure_ascii=False, indent=2)
+        )
+    else:
+        print(html)
+        for warning in converted.warnings:
+            print(f"cảnh báo: {warning}", file=sys.stderr)
+    return 0
+
+
 def cmd_deadline(args) -> int:
     """The deadline of a rule counted from a moment the caller names (the rule's start event by default)."""
     from scheduler.calendar import WorkingCalendar
@@ -316,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--received", help="thời điểm nhận, ISO-8601 có múi giờ")
     inspect.add_argument("--json", action="store_true")
     inspect.set_defaults(fn=cmd_inspect)
+
+    convert = sub.add_parser("convert", help="xem một tệp .docx thành HTML thế nào")
+    convert.add_argument("file")
+    convert.add_argument("--html", action="store_true", help="in HTML (mặc định)")
+    convert.add_argument("--json", action="store_true", help="HTML, ảnh và cảnh báo dạng JSON")
+    convert.set_defaults(fn=cmd_convert)
 
     deadline = sub.add_parser("deadline", help="tính hạn theo quy chế")
     deadline.add_argument("--config")
