@@ -20,6 +20,7 @@ from intake import vietnamese
 HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
 NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+VML = "{urn:schemas-microsoft-com:vml}"
 NOTE_KINDS = {"footnoteReference": ("footnotes", "fn"), "endnoteReference": ("endnotes", "en")}
 LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -158,9 +159,11 @@ class _Converter:
                 pieces.append(escape(vietnamese.convert(text, encoding) if encoding else text))
             elif child.tag == qn("w:tab"):
                 pieces.append(" ")
+            elif child.tag == qn("w:noBreakHyphen"):
+                pieces.append("-")
             elif child.tag in (qn("w:br"), qn("w:cr")):
                 pieces.append("<br>")
-            elif child.tag == qn("w:drawing") or child.tag == qn("w:pict"):
+            elif child.tag in (qn("w:drawing"), qn("w:pict"), qn("w:object")):
                 pieces.append(self.image(child))
                 self.text_boxes(child)
             elif child.tag == MC + "AlternateContent":  # the same object twice: read one branch
@@ -227,9 +230,11 @@ class _Converter:
 
     def image(self, drawing) -> str:
         blip = drawing.find(".//" + qn("a:blip"))
-        if blip is None:
-            return ""
-        rid = blip.get(qn("r:embed"))
+        if blip is not None:
+            rid = blip.get(qn("r:embed"))
+        else:  # VML, as older Word and "objects" write pictures
+            imagedata = drawing.find(".//" + VML + "imagedata")
+            rid = imagedata.get(qn("r:id")) if imagedata is not None else None
         if not rid or rid not in self.part.rels or self.part.rels[rid].is_external:
             return ""
         part = self.part.rels[rid].target_part
@@ -290,15 +295,15 @@ class _Converter:
         text = re.sub(r"<[^>]+>", "", inner)
         if text.strip():
             self.out.text += text + "\n"
+        level = self.heading_level(p_el)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
+        if level and inner:
+            self.out.headings.append(text)
+            return f"<h{level}>{inner}</h{level}>", None
         info = self.list_info(p_el)
         if info is not None:
             return inner, info
         if not inner:
             return "", None
-        level = self.heading_level(p_el)
-        if level:
-            self.out.headings.append(text)
-            return f"<h{level}>{inner}</h{level}>", None
         jc = p_el.pPr.find(qn("w:jc")) if p_el.pPr is not None else None
         centred = jc is not None and jc.get(qn("w:val")) == "center"
         cls = ' class="has-text-align-center"' if centred else ""
@@ -346,11 +351,11 @@ class _Converter:
         return "".join(html)
 
     def table(self, tbl) -> str:
-        rows = tbl.findall(qn("w:tr"))
+        rows = list(_unwrapped(tbl, "w:tr"))
         grid: list[list[dict]] = []
         for tr in rows:
             cells, col = [], 0
-            for tc in tr.findall(qn("w:tc")):
+            for tc in _unwrapped(tr, "w:tc"):
                 tcpr = tc.find(qn("w:tcPr"))
                 span, vmerge = 1, None
                 if tcpr is not None:
@@ -396,6 +401,17 @@ class _Converter:
             out.append(f"</{section}>")
         out.append("</table>")
         return "".join(out)
+
+
+def _unwrapped(parent, tag: str):
+    """Children with this tag, including those inside content controls (w:sdt), as forms wrap rows and cells."""
+    for child in parent:
+        if child.tag == qn(tag):
+            yield child
+        elif child.tag == qn("w:sdt"):
+            content = child.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _unwrapped(content, tag)
 
 
 def _rfonts_name(rfonts) -> str | None:
