@@ -16,16 +16,16 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from intake import classify, document, replies, vietnamese
+from intake import classify, document, media, replies, vietnamese
 from intake.docx_html import docx_to_html
-from intake.message import Attachment, Mail, parse
+from intake.message import Attachment, Mail, parse, size_text
 from intake.sanitize import sanitize
 from newsroom import replykey
 from newsroom.settings import Settings
 from newsroom.workflow import FileData, Submission
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
 REFUSED_TYPES = {
     ".docm",
     ".dotm",
@@ -40,6 +40,7 @@ REFUSED_TYPES = {
     ".com",
     ".msi",
 }
+ZIPPED = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".zip", ".epub"}
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 100
 REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
@@ -92,11 +93,11 @@ def _zip_problem(data: bytes) -> str | None:
             total = sum(i.file_size for i in zf.infolist())
             names = {i.filename for i in zf.infolist()}
     except zipfile.BadZipFile:
-        return "tệp .docx bị hỏng, không mở được"
+        return "tệp nén bị hỏng, không mở được"
     if total > MAX_UNZIPPED or (total > MAX_RATIO * max(len(data), 1) and total > 10 * 1024 * 1024):
         return "tệp nén giãn ra quá lớn (nghi là tệp độc hại)"
-    if "word/vbaProject.bin" in names:
-        return "tệp có macro (VBA), không được tiếp nhận"
+    if any(name.lower().endswith("vbaproject.bin") or name.startswith("Basic/") for name in names):
+        return "tệp có macro, không được tiếp nhận"
     return None
 
 
@@ -127,6 +128,7 @@ SOURCE = re.compile(r"^\s*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILI
 def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submission | None:
     body_html, text, headings, files, warnings = "", "", [], [], []
     docx_done = False
+    pdf_texts: list[str] = []
     for att in mail.attachments:
         ext = "." + att.filename.rsplit(".", 1)[-1].lower() if "." in att.filename else ""
         use = "download"
@@ -136,11 +138,17 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
                 f"tệp {att.filename} thuộc loại không được tiếp nhận ({ext})",
             )
             return None
-        if _is_docx(att):
+        if len(att.data) > settings.max_attachment_bytes:
+            analysis.kind = "refused"
+            limit = size_text(settings.max_attachment_bytes)
+            analysis.reason = f"tệp {att.filename} quá lớn ({size_text(len(att.data))}; tối đa {limit})"
+            return None
+        if ext in ZIPPED or att.data[:4] == b"PK\x03\x04":
             problem = _zip_problem(att.data)
             if problem:
                 analysis.kind, analysis.reason = "refused", f"{att.filename}: {problem}"
                 return None
+        if _is_docx(att):
             if not docx_done:
                 try:
                     conv = docx_to_html(att.data)
@@ -153,11 +161,32 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
                 for ref, name, ctype, data in conv.images:
                     files.append(FileData(name, ctype, data, "image", ref))
                 docx_done, use = True, "body"
-        elif att.content_type in IMAGES:
-            use = "image"
+        elif att.content_type.startswith("image/") or ext in IMAGE_EXTENSIONS:
+            try:
+                cleaned = media.clean_image(att.data, att.filename)
+            except ValueError as exc:
+                warnings.append(str(exc))
+            else:
+                warnings += cleaned.warnings
+                files.append(
+                    FileData(cleaned.filename, cleaned.content_type, cleaned.data, "image", att.content_id or None)
+                )
+                continue
+        elif att.content_type == "application/pdf" or ext == ".pdf":
+            try:
+                text_of_pdf = media.pdf_text(att.data)
+            except ValueError as exc:
+                warnings.append(f"{att.filename}: {exc}")
+            else:
+                if not text_of_pdf:
+                    warnings.append(f"{att.filename} là bản quét (không có chữ): người đọc chỉ tải được tệp")
+                pdf_texts.append(text_of_pdf)
         files.append(FileData(att.filename, att.content_type, att.data, use, att.content_id or None))
     if not docx_done:
-        if mail.html.strip():
+        if (not mail.text.strip() and not mail.html.strip()) or (len(mail.text.strip()) < 200 and any(pdf_texts)):
+            text = "\n\n".join([mail.text.strip(), *filter(None, pdf_texts)]).strip()
+            body_html = _text_to_html(text)
+        elif mail.html.strip():
             body_html = mail.html
             text = BeautifulSoup(mail.html, "html.parser").get_text("\n")
         else:
@@ -228,7 +257,7 @@ def analyze(
     analysis = Analysis(kind="submission", mail=mail, role=sender_role(settings, mail.sender_address))
     if len(raw) > settings.max_message_bytes:
         analysis.kind = "refused"
-        analysis.reason = f"thư quá lớn ({len(raw) // 1048576} MB; tối đa {settings.max_message_bytes // 1048576} MB)"
+        analysis.reason = f"thư quá lớn ({size_text(len(raw))}; tối đa {size_text(settings.max_message_bytes)})"
         return analysis
     if not mail.sender_address:
         analysis.kind, analysis.reason = "refused", "thư không có địa chỉ người gửi (From)"

@@ -117,15 +117,26 @@ class MailboxWatcher:
                 break
             where = Where(self.cfg.inbox, uidvalidity, uid)
             if not self.intake.seen(where):
-                data = client.fetch([uid], ["RFC822", "INTERNALDATE"]).get(uid)
+                meta = client.fetch([uid], ["RFC822.SIZE", "INTERNALDATE"]).get(uid)
+                if meta is None:
+                    continue
+                internal = meta.get(b"INTERNALDATE")
+                received = internal.astimezone(UTC) if isinstance(internal, datetime) and internal.tzinfo else None
+                if received is None:
+                    log.warning("thư UID %s không có INTERNALDATE hợp lệ; dùng giờ xử lý", uid)
+                    received = datetime.now(UTC)
+                size = int(meta.get(b"RFC822.SIZE") or 0)
+                if size > self.intake.settings.max_message_bytes:
+                    # Too large to download: its headers are archived and answered; the whole message stays
+                    # on the server, in the processed folder.
+                    header = client.fetch([uid], ["BODY.PEEK[HEADER]"])[uid][b"BODY[HEADER]"]
+                    self.intake.process_oversized(header, size, where, received)
+                    handled += 1
+                    self._move(uid)
+                    continue
+                data = client.fetch([uid], ["RFC822"]).get(uid)
                 if data is None:
                     continue
-                internal = data.get(b"INTERNALDATE")
-                received = (
-                    internal.astimezone(UTC)
-                    if isinstance(internal, datetime) and internal.tzinfo
-                    else (datetime.now(UTC))
-                )
                 self.intake.process(data[b"RFC822"], where, received)
                 handled += 1
             self._move(uid)

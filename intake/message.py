@@ -42,6 +42,11 @@ class Mail:
         return str(value).strip() if value is not None else ""
 
 
+def size_text(size: int) -> str:
+    """A size as people read it: "850 KB", "25.0 MB"."""
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1048576:.1f} MB"
+
+
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text or "")
 

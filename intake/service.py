@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from intake import bounces
 from intake.analyze import Analysis, DeadlineFn, analyze
 from intake.authentication import verify
+from intake.message import size_text
 from newsroom import replykey, workflow
 from newsroom.archive import Archive
 from newsroom.records import Draft, IncomingMessage, OutboxMail, utcnow
@@ -112,6 +113,23 @@ class Intake:
             incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at)
             handler = getattr(self, f"_on_{analysis.kind}")
             handler(session, analysis, incoming, received_at)
+            return incoming
+
+    def process_oversized(self, header: bytes, size: int, where: Where, received_at: datetime) -> IncomingMessage:
+        """A message over the size limit, known by its headers only: recorded, and its sender told once."""
+        limit = self.settings.max_message_bytes
+        reason = (
+            f"thư quá lớn ({size_text(size)}; tối đa {size_text(limit)}); xin gửi tệp nhỏ hơn hoặc chia thành nhiều thư"
+        )
+        raw = header + f"\r\nX-Toasoan-Omitted: body of {size} bytes left on the server\r\n".encode()
+        sha = self.archive.put(raw)
+        with self.factory.begin() as session:
+            now = self.clock()
+            analysis = analyze(header + b"\r\n", self.settings, received_at)
+            if analysis.kind not in ("auto_reply", "bounce"):
+                analysis.kind, analysis.reason = "refused", reason
+            incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at, now)
+            getattr(self, f"_on_{analysis.kind}")(session, analysis, incoming, now)
             return incoming
 
     def _record(self, session, where, sha, analysis, kind, outcome, received_at, now) -> IncomingMessage:

@@ -263,6 +263,7 @@ class Settings(Strict):
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
     max_attachments: int = 30
+    max_attachment_bytes: int = 25 * 1024 * 1024
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:

@@ -1,0 +1,160 @@
+"""What offices really attach, and what a hostile sender might: photos, scans, bombs, oversized mail."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from email.message import EmailMessage
+
+import pytest
+from PIL import Image
+
+from intake.analyze import analyze
+from intake.media import clean_image, pdf_text
+from tests import samples
+from toasoan.cli import preset_settings
+
+SETTINGS = preset_settings("kep")
+
+
+def phone_photo() -> bytes:
+    """A 40×20 JPEG stored sideways (orientation 6) with a GPS position, as phones write them."""
+    image = Image.new("RGB", (40, 20), (200, 50, 50))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° when shown
+    exif[0x8825] = {1: "N", 2: (21.0, 1.0, 30.0), 3: "E", 4: (105.0, 50.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_photo_is_turned_upright_and_loses_its_location():
+    cleaned = clean_image(phone_photo(), "IMG_0001.JPG")
+    with Image.open(io.BytesIO(cleaned.data)) as image:
+        assert image.size == (20, 40)
+        assert not image.getexif()
+    assert cleaned.content_type == "image/jpeg"
+
+
+def test_tiff_becomes_png():
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(out, "TIFF")
+    cleaned = clean_image(out.getvalue(), "scan.tif")
+    assert (cleaned.content_type, cleaned.filename) == ("image/png", "scan.png") and cleaned.warnings
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_pixel_bomb_is_refused():
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, "PNG")  # 81 megapixels in a few kilobytes
+    with pytest.raises(ValueError, match="quá lớn"):
+        clean_image(out.getvalue(), "bomb.png")
+
+
+def text_pdf(text: str) -> bytes:
+    """The smallest PDF with one line of text (Helvetica), written by hand."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def scanned_pdf() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (100, 100), (255, 255, 255)).save(out, "PDF")
+    return out.getvalue()
+
+
+def test_pdf_text_and_scans():
+    assert pdf_text(text_pdf("Ke hoach to chuc hoi nghi")) == "Ke hoach to chuc hoi nghi"
+    assert pdf_text(scanned_pdf()) == ""
+    with pytest.raises(ValueError):
+        pdf_text(b"%PDF-1.4 garbage")
+
+
+def mail_with(*attachments: tuple[bytes, str, str, str], body: str = "Kính gửi Ban biên tập") -> bytes:
+    return samples.submission("vp@kep.gov.vn", "bbt@kep.gov.vn", "Gửi kế hoạch", body=body, extra=list(attachments))
+
+
+def test_pdf_submission_shows_its_text_and_is_attached():
+    result = analyze(
+        mail_with((text_pdf("Ke hoach to chuc hoi nghi"), "application", "pdf", "ke-hoach.pdf")),
+        SETTINGS,
+        samples_now(),
+    )
+    assert "Ke hoach to chuc hoi nghi" in result.submission.body_html
+    assert [(f.filename, f.use) for f in result.submission.files] == [("ke-hoach.pdf", "download")]
+
+
+def test_scanned_pdf_is_flagged():
+    result = analyze(mail_with((scanned_pdf(), "application", "pdf", "cong-van.pdf")), SETTINGS, samples_now())
+    assert any("bản quét" in w for w in result.warnings)
+
+
+def test_photo_attachment_is_cleaned_in_intake():
+    result = analyze(mail_with((phone_photo(), "image", "jpeg", "IMG_0001.JPG")), SETTINGS, samples_now())
+    [photo] = result.submission.files
+    with Image.open(io.BytesIO(photo.data)) as image:
+        assert image.size == (20, 40) and not image.getexif()
+
+
+@pytest.mark.parametrize("name", ["bang-tinh.xlsx", "tai-lieu.odt", "anh.zip"])
+def test_archive_bombs_in_any_office_format_are_refused(name):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("content.xml", b"\0" * (30 * 1024 * 1024))
+    result = analyze(mail_with((out.getvalue(), "application", "octet-stream", name)), SETTINGS, samples_now())
+    assert result.kind == "refused" and "giãn ra quá lớn" in result.reason
+
+
+def test_macros_in_an_innocent_name_are_refused():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+        archive.writestr("word/vbaProject.bin", b"macro")
+    result = analyze(
+        mail_with((out.getvalue(), "application", "octet-stream", "tin-bai.docx")), SETTINGS, samples_now()
+    )
+    assert result.kind == "refused" and "macro" in result.reason
+
+
+def test_attachment_over_the_limit_is_refused():
+    settings = SETTINGS.model_copy(update={"max_attachment_bytes": 1000})
+    result = analyze(mail_with((b"x" * 5000, "application", "octet-stream", "du-lieu.bin")), settings, samples_now())
+    assert result.kind == "refused" and "quá lớn" in result.reason
+
+
+def samples_now():
+    from datetime import UTC, datetime
+
+    return datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.timeout(60)
+def test_oversized_message_is_not_downloaded_and_its_sender_is_told(site_factory):
+    site = site_factory(top="max_message_bytes = 20000")
+    site.start()
+    big = EmailMessage()
+    big["From"], big["To"], big["Subject"] = f"Phòng VH <{site.department}>", site.board_box, "Ảnh hội nghị"
+    big.set_content("Gửi ảnh")
+    big.add_attachment(b"\xff" * 60000, maintype="application", subtype="octet-stream", filename="anh.raw")
+    site.dovecot.deliver(site.board_box, bytes(big))
+    [answer] = site.wait_mail(site.department, "Không tiếp nhận")
+    from email import message_from_bytes, policy
+
+    body = message_from_bytes(answer, policy=policy.default).get_body(("plain",)).get_content()
+    assert ("thư quá lớn" in body and "tối đa 0 MB" not in body) or "MB" in body
+    assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 1  # kept whole on the server
