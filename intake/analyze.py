@@ -16,7 +16,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from intake import classify, document, media, replies, vietnamese
+from intake import classify, document, forward, media, replies, vietnamese
 from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse, size_text
 from intake.sanitize import sanitize
@@ -129,7 +129,14 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     body_html, text, headings, files, warnings = "", "", [], [], []
     docx_done = False
     pdf_texts: list[str] = []
+    forwarded = forward.unwrap(mail)
+    if forwarded is not None:
+        who = forwarded.sender_name or forwarded.sender_address or "không rõ"
+        note = f"; lời nhắn: “{forwarded.note[:200]}”" if forwarded.note else ""
+        warnings.append(f"thư chuyển tiếp; bản gốc của {who}{note}")
     for att in mail.attachments:
+        if att.content_type == "message/rfc822":
+            continue  # its document and text are read from the forward itself
         ext = "." + att.filename.rsplit(".", 1)[-1].lower() if "." in att.filename else ""
         use = "download"
         if ext in REFUSED_TYPES:
@@ -182,7 +189,10 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
                     warnings.append(f"{att.filename} là bản quét (không có chữ): người đọc chỉ tải được tệp")
                 pdf_texts.append(text_of_pdf)
         files.append(FileData(att.filename, att.content_type, att.data, use, att.content_id or None))
-    if not docx_done:
+    if not docx_done and forwarded is not None and forwarded.text:
+        text = "\n\n".join(filter(None, [forwarded.text, *pdf_texts]))
+        body_html = _text_to_html(text)
+    elif not docx_done:
         if (not mail.text.strip() and not mail.html.strip()) or (len(mail.text.strip()) < 200 and any(pdf_texts)):
             text = "\n\n".join([mail.text.strip(), *filter(None, pdf_texts)]).strip()
             body_html = _text_to_html(text)
@@ -211,11 +221,12 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     department = settings.department_of(mail.sender_address)
     if analysis.role == "unknown" and settings.departments:
         warnings.append(f"người gửi {mail.sender_address} không có trong danh sách đơn vị của trang")
-    author = m[2].strip() if (m := BYLINE.search(text)) else (mail.sender_name or None)
+    original = (forwarded.sender_name or forwarded.sender_address) if forwarded else None
+    author = m[2].strip() if (m := BYLINE.search(text)) else (original or mail.sender_name or None)
     source = (
         m[1].strip()
         if (m := SOURCE.search(subject_and_text))
-        else (department.name if department else (mail.sender_name or None))
+        else (original or (department.name if department else (mail.sender_name or None)))
     )
     held = None
     if secrecy != "none":

@@ -6,7 +6,10 @@ crash sends the same message.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -66,6 +69,19 @@ def when(moment: datetime | None, tz: str) -> str:
 _env.filters["when"] = when
 _env.globals["category_name"] = lambda key: CATEGORY_NAMES.get(key, key)
 _env.globals["status_name"] = lambda key: STATUS_NAMES.get(key, key)
+
+
+SUBJECT_FIELD = re.compile(rb"^Subject:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", re.MULTILINE)
+
+
+def to_bytes(msg: EmailMessage) -> bytes:
+    """The message as sent. CPython's header folding drops the space between two encoded words in about
+    a fifth of long Vietnamese subjects ("tổ chứchội nghị"); the Subject is written with the legacy
+    encoder, which folds inside the encoded words and keeps every space."""
+    head, sep, body = msg.as_bytes(policy=policy.SMTP).partition(b"\r\n\r\n")
+    subject = Header(str(msg["Subject"]), "utf-8", header_name="Subject").encode(linesep="\r\n")
+    head = SUBJECT_FIELD.sub(lambda _: b"Subject: " + subject.encode("ascii"), head, count=1)
+    return head + sep + body
 
 
 def new_message_id(settings: Settings) -> str:

@@ -83,7 +83,7 @@ def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage
         purpose=purpose,
         recipients=recipients,
         subject=str(msg["Subject"]),
-        raw=bytes(msg),
+        raw=mails.to_bytes(msg),
         next_attempt_at=now,
         created_at=now,
     )

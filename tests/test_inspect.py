@@ -337,3 +337,39 @@ def test_schedule_command_carries_its_time(tmp_path, capsys):
         capsys=capsys,
     )
     assert result["command"]["action"] == "schedule" and result["command"]["at"] == "2026-11-25T07:00:00+07:00"
+
+
+def test_forwarded_message_attached_is_the_submission(tmp_path, capsys):
+    from email import message_from_bytes, policy
+
+    inner = samples.submission(
+        "vanthu@daklak.gov.vn",
+        "phong@x.vn",
+        "Công văn 123/UBND-VX",
+        body="Xem tệp",
+        docx=samples.news_docx(),
+        name="Văn thư UBND tỉnh",
+    )
+    outer = EmailMessage()
+    outer["From"], outer["To"] = "Phòng VH <vhxh@kep.gov.vn>", "bbt@kep.gov.vn"
+    outer["Subject"] = "Fwd: Công văn 123/UBND-VX"
+    outer.set_content("Chuyển Ban biên tập đăng.")
+    outer.add_attachment(message_from_bytes(inner, policy=policy.default))
+    result = inspect(tmp_path, bytes(outer), "--preset", "kep", capsys=capsys)
+    assert result["title"] == "Công văn 123/UBND-VX" and result["source"] == "Văn thư UBND tỉnh"
+    assert "<h1>Hội nghị tổng kết công tác văn hóa năm 2026</h1>" in result["body_html"]
+    assert [a["use"] for a in result["attachments"]] == ["image", "body"]  # no stray .eml attachment
+    assert result["warnings"] == [
+        "thư chuyển tiếp; bản gốc của Văn thư UBND tỉnh; lời nhắn: “Chuyển Ban biên tập đăng.”"
+    ]
+
+
+def test_forwarded_message_quoted_inline(tmp_path, capsys):
+    body = (
+        "Chuyển BBT.\n\n---------- Forwarded message ---------\nFrom: Văn thư <vanthu@daklak.gov.vn>\n"
+        "Date: Mon, 23 Nov 2026 08:00\nSubject: Tin hội nghị\nTo: <vhxh@kep.gov.vn>\n\n"
+        "Sáng 23/11, UBND tỉnh tổ chức hội nghị tổng kết.\n"
+    )
+    result = inspect(tmp_path, plain("vhxh@kep.gov.vn", "Fwd: Tin hội nghị", body), "--preset", "kep", capsys=capsys)
+    assert result["body_html"] == "<p>Sáng 23/11, UBND tỉnh tổ chức hội nghị tổng kết.</p>"
+    assert result["source"] == "Văn thư" and result["title"] == "Tin hội nghị"
