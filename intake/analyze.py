@@ -270,10 +270,10 @@ def analyze(
         analysis.kind = "refused"
         analysis.reason = f"thư quá lớn ({size_text(len(raw))}; tối đa {size_text(settings.max_message_bytes)})"
         return analysis
-    if not mail.sender_address:
-        analysis.kind, analysis.reason = "refused", "thư không có địa chỉ người gửi (From)"
-        return analysis
     auto = classify.automatic(mail)
+    if not mail.sender_address and not auto:
+        analysis.kind, analysis.reason = "refused", "thư không có địa chỉ người gửi hợp lệ (From)"
+        return analysis
     if auto:
         analysis.kind, analysis.reason = auto
         return analysis

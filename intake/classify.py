@@ -16,7 +16,7 @@ AUTO_SUBJECT = re.compile(
     r"thư trả lời tự động|vắng mặt|tự động trả lời|tra loi tu dong)\b",
     re.IGNORECASE,
 )
-BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
+BOUNCE_SENDER = re.compile(r"^\s*(mailer-daemon|postmaster)\b", re.IGNORECASE)
 
 CATEGORY_WORDS = [  # first match wins; order matters
     ("urgent_dispatch", r"công điện|hỏa tốc|hoả tốc|điện khẩn|thượng khẩn"),
@@ -44,7 +44,7 @@ def fold(text: str) -> str:
 def automatic(mail: Mail) -> tuple[str, str] | None:
     """('bounce' | 'auto_reply', reason) for mail no person wrote, which we never answer."""
     ctype = mail.headers.get_content_type()
-    if ctype == "multipart/report" or BOUNCE_SENDER.match(mail.sender_address or ""):
+    if ctype == "multipart/report" or BOUNCE_SENDER.match(mail.header("From")):
         return "bounce", "thư báo lỗi chuyển phát (bounce)"
     auto = mail.header("Auto-Submitted").lower()
     if auto and auto != "no":

@@ -86,7 +86,7 @@ def _ids(value: str) -> list[str]:
 
 
 def parse(raw: bytes) -> Mail:
-    parsed = mailparser.parse_from_bytes(raw)
+    parsed = mailparser.parse_from_bytes(raw.lstrip(b"\r\n"))  # some senders put a blank line before headers
     msg = parsed.message
     name, address = "", ""
     senders = getaddresses([header_text(msg, "From")])
@@ -119,7 +119,7 @@ def parse(raw: bytes) -> Mail:
     return Mail(
         message_id=(_ids(str(msg.get("Message-ID", ""))) or [None])[0],
         subject=nfc(header_text(msg, "Subject")).strip(),
-        sender_address=address.lower(),
+        sender_address=address.lower() if re.fullmatch(r"[^@\s]+@[^@\s]+", address or "") else "",
         sender_name=nfc(name).strip(),
         recipients=recipients,
         in_reply_to=(_ids(str(msg.get("In-Reply-To", ""))) or [None])[0],
