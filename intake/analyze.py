@@ -16,7 +16,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
-from intake import classify, document, forward, media, replies, vietnamese
+from intake import classify, document, forward, media, office, replies, vietnamese
 from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse, size_text
 from intake.sanitize import sanitize
@@ -155,10 +155,18 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
             if problem:
                 analysis.kind, analysis.reason = "refused", f"{att.filename}: {problem}"
                 return None
-        if _is_docx(att):
+        document_data = att.data
+        if ext in office.CONVERTIBLE and not docx_done:
+            try:
+                document_data = office.to_docx(att.data, att.filename)
+            except RuntimeError as exc:
+                warnings.append(f"{att.filename}: {exc}; tệp được đính kèm để tải về")
+                files.append(FileData(att.filename, att.content_type, att.data, "download"))
+                continue
+        if _is_docx(att) or document_data is not att.data:
             if not docx_done:
                 try:
-                    conv = docx_to_html(att.data)
+                    conv = docx_to_html(document_data)
                 except Exception as exc:  # a document python-docx cannot read is still passed on, for download
                     warnings.append(f"không đọc được nội dung {att.filename} ({type(exc).__name__}); tệp được đính kèm")
                     files.append(FileData(att.filename, att.content_type, att.data, "download"))

@@ -10,6 +10,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+import ftfy
 import mailparser
 
 
@@ -48,7 +49,9 @@ def size_text(size: int) -> str:
 
 
 def nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text or "")
+    """NFC (TCVN 6909:2001), after undoing mislabelled charsets: UTF-8 declared as Latin-1 or Windows-1252
+    reads "Kính gá»\xadi"; ftfy recognises that and decodes it again."""
+    return unicodedata.normalize("NFC", ftfy.fix_encoding(text or ""))
 
 
 def safe_filename(name: str, fallback: str = "tep-dinh-kem") -> str:

@@ -158,3 +158,47 @@ def test_oversized_message_is_not_downloaded_and_its_sender_is_told(site_factory
     body = message_from_bytes(answer, policy=policy.default).get_body(("plain",)).get_content()
     assert ("thư quá lớn" in body and "tối đa 0 MB" not in body) or "MB" in body
     assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 1  # kept whole on the server
+
+
+def test_word_97_document_without_libreoffice_is_attached_with_a_reason(monkeypatch):
+    """Whether or not this machine has LibreOffice, the path without it is the one tested here."""
+    import intake.office
+
+    monkeypatch.setattr(intake.office, "soffice", lambda: None)
+    result = analyze(
+        mail_with((b"\xd0\xcf\x11\xe0" + b"\0" * 512, "application", "msword", "cong-van.doc")), SETTINGS, samples_now()
+    )
+    assert result.kind == "submission"
+    assert [(f.filename, f.use) for f in result.submission.files] == [("cong-van.doc", "download")]
+    assert any("chưa cài LibreOffice" in w for w in result.warnings)
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice is not installed here")
+def test_odt_through_libreoffice():
+    import io as _io
+
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Kế hoạch tuyên truyền", level=1)
+    buffer = _io.BytesIO()
+    doc.save(buffer)
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from intake.office import soffice
+
+    with tempfile.TemporaryDirectory() as work:
+        (Path(work) / "k.docx").write_bytes(buffer.getvalue())
+        subprocess.run(
+            [soffice(), "--headless", "--convert-to", "odt", "--outdir", work, f"{work}/k.docx"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        odt = (Path(work) / "k.odt").read_bytes()
+    result = analyze(
+        mail_with((odt, "application", "vnd.oasis.opendocument.text", "ke-hoach.odt")), SETTINGS, samples_now()
+    )
+    assert "Kế hoạch tuyên truyền" in result.submission.body_html

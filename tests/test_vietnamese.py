@@ -155,3 +155,14 @@ def test_text_without_diacritics_is_noticed():
     assert has_no_diacritics(plain)
     assert not has_no_diacritics("Ủy ban nhân dân xã Đắk Mar thông báo về việc tổ chức hội nghị tổng kết " * 3)
     assert not has_no_diacritics("Short note")
+
+
+def test_mislabelled_charset_is_repaired():
+    text = "Kính gửi Ban biên tập, xin gửi tin hội nghị."
+    raw = (
+        b"From: vp@kep.gov.vn\r\nTo: bbt@kep.gov.vn\r\nSubject: Tin\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + text.encode("utf-8")
+        + b"\r\n"
+    )
+    assert parse(raw).text.strip() == text
