@@ -174,7 +174,8 @@ def test_word_97_document_without_libreoffice_is_attached_with_a_reason(monkeypa
 
 
 @pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice is not installed here")
-def test_odt_through_libreoffice():
+@pytest.mark.parametrize(("fmt", "ctype"), [("odt", "vnd.oasis.opendocument.text"), ("doc", "msword")])
+def test_older_formats_through_libreoffice(fmt, ctype):
     import io as _io
 
     from docx import Document
