@@ -19,6 +19,7 @@ from bs4 import BeautifulSoup
 from intake import classify, document, forward, media, office, replies, vietnamese
 from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse, size_text
+from intake.sandbox import SANDBOX, ParseLimit
 from intake.sanitize import sanitize
 from newsroom import replykey
 from newsroom.settings import Settings
@@ -166,8 +167,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         if _is_docx(att) or document_data is not att.data:
             if not docx_done:
                 try:
-                    conv = docx_to_html(document_data)
-                except Exception as exc:  # a document python-docx cannot read is still passed on, for download
+                    conv = SANDBOX.run(docx_to_html, document_data)
+                except Exception as exc:  # unreadable, or over the time and memory limits: passed on, for download
                     warnings.append(f"không đọc được nội dung {att.filename} ({type(exc).__name__}); tệp được đính kèm")
                     files.append(FileData(att.filename, att.content_type, att.data, "download"))
                     continue
@@ -189,8 +190,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
                 continue
         elif att.content_type == "application/pdf" or ext == ".pdf":
             try:
-                text_of_pdf = media.pdf_text(att.data)
-            except ValueError as exc:
+                text_of_pdf = SANDBOX.run(media.pdf_text, att.data)
+            except (ValueError, ParseLimit) as exc:
                 warnings.append(f"{att.filename}: {exc}")
             else:
                 if not text_of_pdf:
