@@ -15,7 +15,7 @@ from docx import Document
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
 
-from intake import vietnamese
+from intake import document, vietnamese
 
 HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
 NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
@@ -296,6 +296,8 @@ class _Converter:
         if text.strip():
             self.out.text += text + "\n"
         level = self.heading_level(p_el)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
+        if not level and text.strip().rstrip(":") in document.TYPES:
+            level = 2  # the title line of an administrative document: QUYẾT ĐỊNH, KẾ HOẠCH, CÔNG ĐIỆN …
         if level and inner:
             self.out.headings.append(text)
             return f"<h{level}>{inner}</h{level}>", None

@@ -135,3 +135,17 @@ def test_relative_links_and_foreign_ids_do_not_survive():
     clean = sanitize('<a href="../customXml/item1.xml">x</a><a href="#main" id="header">y</a><p id="fn-1">z</p>')
     assert 'href="../' not in clean and 'href="#main"' not in clean and 'id="header"' not in clean
     assert "id=" not in clean.split("<p")[1]
+
+
+def test_title_line_of_an_administrative_document_is_a_heading():
+    doc = Document()
+    for text in (
+        "ỦY BAN NHÂN DÂN THỊ TRẤN KÉP",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "QUYẾT ĐỊNH",
+        "Về việc kiện toàn Ban biên tập",
+    ):
+        doc.add_paragraph(text).alignment = 1
+    html = docx_to_html(_doc_bytes(doc)).html
+    assert "<h2>QUYẾT ĐỊNH</h2>" in html
+    assert '<p class="has-text-align-center">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</p>' in html

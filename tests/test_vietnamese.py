@@ -100,7 +100,7 @@ def test_legacy_document_is_converted_and_flagged():
             ("Hà Nội", "Times New Roman"),
         )
     )
-    assert "<p>QUYẾT ĐỊNH</p><p>Tôi đi học</p><p>Hà Nội</p>" in converted.html
+    assert "<p>ủy ban nhân dân</p><h2>QUYẾT ĐỊNH</h2><p>Tôi đi học</p><p>Hà Nội</p>" in converted.html
     assert any("phông cũ (TCVN3/ABC, VNI)" in w for w in converted.warnings)
 
 
