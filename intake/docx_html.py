@@ -134,20 +134,30 @@ class _Converter:
 
     # -- inline content ---------------------------------------------------------------------------
     def runs(self, p_el) -> str:
-        parts = []
+        """A paragraph's inline content; neighbouring runs with the same formatting are merged, so a word
+        typed in several runs (or a letter per font) stays one word in one <strong>."""
+        segments: list[list] = []  # [formatting or None for ready HTML, html]
+
+        def add(formatting: tuple | None, html: str) -> None:
+            if formatting is not None and segments and segments[-1][0] == formatting:
+                segments[-1][1] += html
+            elif html:
+                segments.append([formatting, html])
+
         for child in p_el:
             if child.tag == qn("w:r"):
-                parts.append(self.run(child))
+                add(*self.run(child))
             elif child.tag == qn("w:hyperlink"):
-                inner = "".join(self.run(r) for r in child.findall(qn("w:r")))
+                inner = self.runs(child)
                 rid = child.get(qn("r:id"))
                 href = self.part.rels[rid].target_ref if rid and rid in self.part.rels else None
-                parts.append(f'<a href="{escape(href)}">{inner}</a>' if href else inner)
+                add(None, f'<a href="{escape(href)}">{inner}</a>' if href else inner)
             elif child.tag in (qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), qn("w:sdt")):
-                parts.append(self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
-        return "".join(p for p in parts if p)
+                add(None, self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
+        return "".join(_wrap(formatting, html) if formatting else html for formatting, html in segments)
 
-    def run(self, r) -> str:
+    def run(self, r) -> tuple[tuple, str]:
+        """(formatting tags, innermost first; the run's HTML)"""
         rpr = r.find(qn("w:rPr"))
         encoding = vietnamese.font_encoding(self.run_font(r)) if self.legacy else None
         if encoding and encoding.removesuffix("_caps") not in self.legacy:
@@ -177,25 +187,26 @@ class _Converter:
                 pieces.append(self.note_reference(name, child.get(qn("w:id"))))
         html = "".join(pieces)
         if not html.strip() or rpr is None:
-            return html
+            return (), html
 
         def on(tag: str) -> bool:
             el = rpr.find(qn(tag))
             return el is not None and el.get(qn("w:val"), "true") not in ("0", "false", "none")
 
-        if on("w:strike") or on("w:dstrike"):
-            html = f"<s>{html}</s>"
-        if on("w:u"):
-            html = f"<u>{html}</u>"
-        if on("w:i"):
-            html = f"<em>{html}</em>"
-        if on("w:b"):
-            html = f"<strong>{html}</strong>"
         va = rpr.find(qn("w:vertAlign"))
-        if va is not None and va.get(qn("w:val")) in ("superscript", "subscript"):
-            tag = "sup" if va.get(qn("w:val")) == "superscript" else "sub"
-            html = f"<{tag}>{html}</{tag}>"
-        return html
+        vert = va.get(qn("w:val")) if va is not None else None
+        formatting = tuple(
+            tag
+            for flag, tag in (
+                (on("w:strike") or on("w:dstrike"), "s"),
+                (on("w:u"), "u"),
+                (on("w:i"), "em"),
+                (on("w:b"), "strong"),
+            )
+            if flag
+        )
+        formatting += ("sup",) if vert == "superscript" else ("sub",) if vert == "subscript" else ()
+        return formatting, html
 
     def text_boxes(self, drawing) -> None:
         for content in drawing.iter(qn("w:txbxContent")):
@@ -403,6 +414,12 @@ class _Converter:
             out.append(f"</{section}>")
         out.append("</table>")
         return "".join(out)
+
+
+def _wrap(formatting: tuple, html: str) -> str:
+    for tag in formatting:
+        html = f"<{tag}>{html}</{tag}>"
+    return html
 
 
 def _unwrapped(parent, tag: str):
