@@ -221,33 +221,30 @@ class Intake:
     def _from_submitter(self, session, a: Analysis, incoming, draft: Draft, now: datetime) -> None:
         """The department answers a change request (or sends a correction) with a corrected document."""
         mail = a.mail
-        if a.submission is None:
-            incoming.outcome = "người gửi trả lời nhưng không kèm tệp"
+
+        def tell(outcome: str, reason: str) -> None:
+            incoming.outcome = outcome
             workflow.refuse_message(
                 session,
                 self.settings,
                 mail.sender_address,
                 mail.sender_name,
                 mail.subject,
-                f"Thư trả lời về bài {draft.key} không kèm tệp .docx đã sửa; xin gửi lại kèm tệp.",
+                reason,
                 mail.message_id,
                 now,
+            )
+
+        if a.submission is None:
+            tell(
+                "người gửi trả lời nhưng không kèm tệp",
+                f"Thư trả lời về bài {draft.key} không kèm tệp .docx đã sửa; xin gửi lại kèm tệp.",
             )
             return
         try:
             revision = self._revise(session, a, incoming, draft, mail.sender_address, now)
         except workflow.DecisionRefused as refused:
-            incoming.outcome = f"không thực hiện: {refused}"
-            workflow.refuse_message(
-                session,
-                self.settings,
-                mail.sender_address,
-                mail.sender_name,
-                mail.subject,
-                str(refused),
-                mail.message_id,
-                now,
-            )
+            tell(f"không thực hiện: {refused}", str(refused))
             return
         incoming.outcome = f"bản {revision.number} của bài {draft.key}"
 
