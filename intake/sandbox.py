@@ -7,6 +7,7 @@ which is replaced, and the caller gets ParseLimit instead of a stuck or swollen 
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import resource
 import threading
@@ -24,8 +25,9 @@ class ParseLimit(Exception):
     """The document needed more time or memory than a document should."""
 
 
-def _limit_memory(limit: int) -> None:
+def _start_worker(limit: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its complaints about broken files are ours to report
 
 
 class Sandbox:
@@ -39,7 +41,7 @@ class Sandbox:
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_limit_memory,
+                initializer=_start_worker,
                 initargs=(self.memory_bytes,),
             )
         return self._pool
