@@ -224,16 +224,7 @@ class Intake:
 
         def tell(outcome: str, reason: str) -> None:
             incoming.outcome = outcome
-            workflow.refuse_message(
-                session,
-                self.settings,
-                mail.sender_address,
-                mail.sender_name,
-                mail.subject,
-                reason,
-                mail.message_id,
-                now,
-            )
+            self._explain(session, mail, reason, now)
 
         if a.submission is None:
             tell(
@@ -317,13 +308,10 @@ class Intake:
             .limit(1)
         )
         if recent is None and mail.sender_address:
-            workflow.refuse_message(
-                session,
-                self.settings,
-                mail.sender_address,
-                mail.sender_name,
-                mail.subject,
-                a.reason,
-                mail.message_id,
-                now,
-            )
+            self._explain(session, mail, a.reason, now)
+
+    def _explain(self, session: Session, mail, reason: str, now: datetime) -> None:
+        """One polite Vietnamese explanation to the sender, threaded under their own message."""
+        workflow.refuse_message(
+            session, self.settings, mail.sender_address, mail.sender_name, mail.subject, reason, mail.message_id, now
+        )
