@@ -110,10 +110,6 @@ class Intake:
                 log.exception("lỗi khi xử lý thư %s (sha256 %s)", where, sha)
                 incoming.outcome = f"lỗi xử lý: {type(exc).__name__}: {exc}"[:1000]
             return incoming
-            incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at)
-            handler = getattr(self, f"_on_{analysis.kind}")
-            handler(session, analysis, incoming, received_at)
-            return incoming
 
     def process_oversized(self, header: bytes, size: int, where: Where, received_at: datetime) -> IncomingMessage:
         """A message over the size limit, known by its headers only: recorded, and its sender told once."""

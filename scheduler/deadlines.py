@@ -39,14 +39,14 @@ def compute_deadline(
     category: str,
     received_at: datetime,
     document: dict | None = None,
-    approved_at: datetime | None = None,
     own_issuer: bool = False,
 ) -> Deadline | None:
     """None when the preset has no rule for the category (the item has no legal deadline).
 
     The start is the moment the rule names: the document's date of issue or effect when it states one,
     the approval, or the receipt of the mail; when the named moment is unknown the receipt is used and
-    the note says so.
+    the note says so. A rule counted from approval has no deadline until the draft is approved
+    (scheduler/escalation.py sets it then).
     """
     found = settings.rule_for(category, own_issuer)
     if found is None:
@@ -65,8 +65,7 @@ def compute_deadline(
         else:
             note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
     elif event == "approved":
-        start = calendar.local(approved_at) if approved_at else None
-        note = "" if approved_at else "thời hạn tính từ khi được duyệt"
+        start, note = None, "thời hạn tính từ khi được duyệt"  # the sweep sets it at approval
     elif event == "event":
         note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
     due = calendar.add(start, rule.amount, rule.unit) if start is not None else None
