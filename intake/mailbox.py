@@ -55,6 +55,7 @@ class MailboxWatcher:
         self.wake_event = threading.Event()
         self.client: imapclient.IMAPClient | None = None
         self.processed = cfg.processed_folder
+        self.busy = False  # reading the inbox: the daemon is not idle
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -111,6 +112,13 @@ class MailboxWatcher:
 
     def sync(self, uidvalidity: int) -> int:
         """Process every message in the inbox; returns how many were handed to intake."""
+        self.busy = True
+        try:
+            return self._sync(uidvalidity)
+        finally:
+            self.busy = False
+
+    def _sync(self, uidvalidity: int) -> int:
         client, handled = self.client, 0
         for uid in sorted(client.search(["NOT", "DELETED"])):
             if self.stop_event.is_set():
@@ -124,7 +132,7 @@ class MailboxWatcher:
                 received = internal.astimezone(UTC) if isinstance(internal, datetime) and internal.tzinfo else None
                 if received is None:
                     log.warning("thư UID %s không có INTERNALDATE hợp lệ; dùng giờ xử lý", uid)
-                    received = datetime.now(UTC)
+                    received = self.intake.clock()
                 size = int(meta.get(b"RFC822.SIZE") or 0)
                 if size > self.intake.settings.max_message_bytes:
                     # Too large to download: its headers are archived and answered; the whole message stays
@@ -158,6 +166,7 @@ class MailboxWatcher:
 
         The bound is a safety net: mail that arrives between UID SEARCH and IDLE is announced with the
         SEARCH response, not during IDLE, so without it such a message would wait for the next arrival.
+        It is measured on the monotonic timer: how long to wait is not business time.
         """
         client = self.client
         client.idle()

@@ -109,7 +109,9 @@ def _when(text: str, now: datetime, tz: str) -> datetime | None:
     return moment
 
 
-def parse_command(text: str, now: datetime | None = None, tz: str = "Asia/Ho_Chi_Minh") -> Command | None:
+def parse_command(text: str, now: datetime, tz: str = "Asia/Ho_Chi_Minh") -> Command | None:
+    """The command on the first line; ``now`` (when the reply was received) completes a date written
+    without its year."""
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return None
@@ -123,7 +125,7 @@ def parse_command(text: str, now: datetime | None = None, tz: str = "Asia/Ho_Chi
             return Command(action)
         if action == "schedule":  # "Đăng lúc 07:00 25/11": the colon belongs to the time
             rest = " ".join(first.split()[len(m[1].split()) :]).lstrip(": ")
-            at = _when(rest, now or datetime.now(ZoneInfo(tz)), tz)
+            at = _when(rest, now, tz)
             return Command(action, rest.strip(), at) if at else None
         rest = first.split(":", 1)[1] if ":" in first else " ".join(first.split()[len(m[1].split()) :])
         reason = " ".join([rest.strip(), *(line.strip() for line in lines[1:])]).strip(" :-")

@@ -8,7 +8,6 @@ processed again: the caller only moves it to the processed folder.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -22,7 +21,8 @@ from intake.authentication import verify
 from intake.message import size_text
 from newsroom import replykey, workflow
 from newsroom.archive import Archive
-from newsroom.records import Draft, IncomingMessage, OutboxMail, utcnow
+from newsroom.clock import Clock
+from newsroom.records import Draft, IncomingMessage, OutboxMail
 from newsroom.settings import Settings
 
 log = logging.getLogger("toasoan.intake")
@@ -43,7 +43,7 @@ class Intake:
         factory: sessionmaker[Session],
         archive: Archive,
         deadline_fn: DeadlineFn,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Clock,
     ):
         self.settings, self.factory, self.archive, self.deadline_fn = settings, factory, archive, deadline_fn
         self.clock = clock

@@ -17,7 +17,7 @@ import aiosmtplib
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsroom.records import OutboxMail, utcnow
+from newsroom.records import OutboxMail
 from newsroom.settings import SmtpSettings
 
 log = logging.getLogger("toasoan.outbox")
@@ -50,15 +50,21 @@ async def login(client: aiosmtplib.SMTP, smtp: SmtpSettings) -> None:
         await client.login(smtp.username, smtp.password.resolve())
 
 
+def _due(now: datetime) -> tuple:
+    return OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now
+
+
+def due(factory: sessionmaker[Session], now: datetime) -> bool:
+    """Is a mail due at ``now``, claimed or not?"""
+    with factory() as session:
+        return session.scalar(select(OutboxMail.id).where(*_due(now)).limit(1)) is not None
+
+
 def claim(factory: sessionmaker[Session], now: datetime, limit: int = 50) -> list[OutboxMail]:
     with factory.begin() as session:
         query = (
             select(OutboxMail)
-            .where(
-                OutboxMail.status == "pending",
-                OutboxMail.next_attempt_at <= now,
-                or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now),
-            )
+            .where(*_due(now), or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now))
             .order_by(OutboxMail.id)
             .limit(limit)
         )
@@ -85,9 +91,9 @@ def _finish(factory: sessionmaker[Session], row_id: int, error: str | None, now:
             row.next_attempt_at = now + backoff(row.attempts)
 
 
-async def drain(factory: sessionmaker[Session], smtp: SmtpSettings, now: datetime | None = None) -> int:
-    """Send what is due; returns how many were sent. One connection serves the whole batch."""
-    now = now or utcnow()
+async def drain(factory: sessionmaker[Session], smtp: SmtpSettings, now: datetime) -> int:
+    """Send what is due at ``now`` (the daemon's clock); returns how many were sent. One connection serves
+    the whole batch."""
     rows = await asyncio.to_thread(claim, factory, now)
     if not rows:
         return 0

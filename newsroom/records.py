@@ -2,6 +2,7 @@
 
 The database is both the source of truth and the work queue: mail to send and posts to publish are rows
 with a status, an attempt count, a next-attempt time and a lease, so a restart loses and repeats nothing.
+Every time is given by the caller from the injected clock (no column defaults to the wall clock).
 """
 
 from __future__ import annotations
@@ -13,10 +14,6 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator):
@@ -60,7 +57,7 @@ class IncomingMessage(Base):
     outcome: Mapped[str] = mapped_column(Text, default="")
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))
     received_at: Mapped[datetime]
-    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime]
 
 
 class Draft(Base):
@@ -84,8 +81,8 @@ class Draft(Base):
     deadline_start: Mapped[datetime | None]
     deadline_start_event: Mapped[str | None] = mapped_column(String(20))
     thread_root: Mapped[str | None] = mapped_column(String(500))  # Message-ID every mail about it refers to
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     post_id: Mapped[str | None] = mapped_column(String(100))
@@ -120,7 +117,7 @@ class Revision(Base):
     document: Mapped[dict[str, Any]] = mapped_column(default=dict)
     warnings: Mapped[list[Any]] = mapped_column(default=list)
     incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
 
     draft: Mapped[Draft] = relationship(back_populates="revisions")
     files: Mapped[list[StoredFile]] = relationship(order_by="StoredFile.id", cascade="all, delete-orphan")
@@ -159,7 +156,7 @@ class Decision(Base):
     message_id: Mapped[str | None] = mapped_column(String(500))
     incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
     authentication: Mapped[str] = mapped_column(Text, default="")
-    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime]
 
 
 class OutboxMail(Base):
@@ -176,10 +173,10 @@ class OutboxMail(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
 
@@ -193,7 +190,7 @@ class EscalationSent(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"))
     step: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(320))
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime]
     message_id: Mapped[str | None] = mapped_column(String(500), index=True)  # the digest it went out in
     acknowledged_at: Mapped[datetime | None]  # "Đã nhận": no more repeats of this draft to this person
 
@@ -203,7 +200,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(320))
     event: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -216,7 +213,7 @@ class FailingAddress(Base):
 
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    first_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_failed_at: Mapped[datetime]
+    last_failed_at: Mapped[datetime]
     failures: Mapped[int] = mapped_column(Integer, default=1)
     office_told_at: Mapped[datetime | None]

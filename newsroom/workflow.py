@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from newsroom.settings import Person, Settings
 UNDECIDED = ("received", "in_review", "changes_requested")
 FINAL = ("approve", "schedule", "reject")
 APPROVALS = ("approve", "schedule")
+SCHEDULE_HORIZON = timedelta(days=365)  # "Đăng lúc" further ahead than this is asked again
 ACTION_NAMES = {"approve": "duyệt", "schedule": "duyệt và hẹn giờ đăng", "reject": "từ chối"}
 
 
@@ -72,7 +74,10 @@ class DecisionRefused(Exception):
 
 
 def audit(session: Session, draft: Draft | None, actor: str, event: str, now: datetime, **detail: Any) -> None:
+    """Every change to a draft is audited, so the audit's time is also the draft's last update."""
     session.add(AuditEvent(draft_id=draft.id if draft else None, actor=actor, event=event, detail=detail, at=now))
+    if draft is not None:
+        draft.updated_at = now
 
 
 def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage, now: datetime) -> OutboxMail:
@@ -335,6 +340,25 @@ def _refuse_if_decided(settings: Settings, draft: Draft) -> None:
     )
 
 
+def _refuse_bad_schedule(settings: Settings, at: datetime | None, now: datetime) -> None:
+    """A publication time that has passed, or is more than a year away, is a slip of the keyboard more
+    often than an intention: the editor is asked again rather than the post going out at once or never."""
+    example = f"“Đăng lúc 07:00 {(now + timedelta(days=1)).astimezone(ZoneInfo(settings.timezone)):%d/%m}”"
+    if at is None:
+        raise DecisionRefused(f"Chưa rõ thời điểm đăng; xin viết như {example}.")
+    if at <= now:
+        raise DecisionRefused(
+            f"Thời điểm đăng {mails.when(at, settings.timezone)} đã qua (bây giờ là "
+            f"{mails.when(now, settings.timezone)}); bài chưa được hẹn giờ. Xin trả lời lại với thời điểm sắp tới, "
+            f"ví dụ {example}, hoặc “Duyệt” để đăng ngay."
+        )
+    if at > now + SCHEDULE_HORIZON:
+        raise DecisionRefused(
+            f"Thời điểm đăng {mails.when(at, settings.timezone)} cách hôm nay hơn một năm; bài chưa được hẹn giờ. "
+            f"Xin kiểm tra lại ngày, tháng, năm (ví dụ {example})."
+        )
+
+
 def decide(
     session: Session,
     settings: Settings,
@@ -366,6 +390,8 @@ def decide(
                 f"Thư đồng chí trả lời thuộc bản {revision_number}, nhưng bài {draft.key} đã có bản "
                 f"{draft.latest.number}; xin trả lời thư thông báo của bản mới nhất."
             )
+    if action == "schedule":
+        _refuse_bad_schedule(settings, at, now)
     if action in APPROVALS and person.address in approvers(draft, revision_number):
         raise DecisionRefused(
             f"Đồng chí đã duyệt bản {revision_number} của bài {draft.key}; cần người khác duyệt thêm."

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newsroom import workflow
 from newsroom.archive import Archive
-from newsroom.records import Draft, StoredFile, utcnow
+from newsroom.clock import Clock
+from newsroom.records import Draft, StoredFile
 from newsroom.settings import Settings
 from publisher.cms import Cms, PostContent
 
@@ -30,21 +31,33 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(60 * 2**attempts, 6 * 3600))
 
 
+def _due(now: datetime) -> tuple:
+    """Approved drafts due for publishing, and unpublished ones whose post is still up."""
+    return (
+        or_(
+            Draft.status == "approved",
+            (Draft.status == "unpublished") & Draft.post_id.is_not(None) & Draft.post_removed_at.is_(None),
+        ),
+        or_(Draft.publish_next_at.is_(None), Draft.publish_next_at <= now),
+    )
+
+
+def publisher_due(factory: sessionmaker[Session], now: datetime) -> bool:
+    """Is a post due to be made or taken down at ``now``, claimed or not?"""
+    with factory() as session:
+        return session.scalar(select(Draft.id).where(*_due(now)).limit(1)) is not None
+
+
 class Publisher:
-    def __init__(self, settings: Settings, factory: sessionmaker[Session], archive: Archive, cms: Cms):
-        self.settings, self.factory, self.archive, self.cms = settings, factory, archive, cms
+    def __init__(self, settings: Settings, factory: sessionmaker[Session], archive: Archive, cms: Cms, clock: Clock):
+        self.settings, self.factory, self.archive, self.cms, self.clock = settings, factory, archive, cms, clock
 
     def _claim(self, now: datetime) -> list[int]:
-        """Approved drafts due for publishing, and unpublished ones whose post is still up."""
         with self.factory.begin() as session:
             query = (
                 select(Draft)
                 .where(
-                    or_(
-                        Draft.status == "approved",
-                        (Draft.status == "unpublished") & Draft.post_id.is_not(None) & Draft.post_removed_at.is_(None),
-                    ),
-                    or_(Draft.publish_next_at.is_(None), Draft.publish_next_at <= now),
+                    *_due(now),
                     or_(Draft.publish_lease_until.is_(None), Draft.publish_lease_until < now),
                 )
                 .order_by(Draft.id)
@@ -57,10 +70,9 @@ class Publisher:
                 draft.publish_lease_until = now + LEASE
             return [d.id for d in drafts]
 
-    async def run_due(self, now: datetime | None = None) -> int:
-        now = now or utcnow()
+    async def run_due(self) -> int:
         published = 0
-        for draft_id in await asyncio.to_thread(self._claim, now):
+        for draft_id in await asyncio.to_thread(self._claim, self.clock()):
             try:
                 await self.publish(draft_id)
                 published += 1
@@ -70,7 +82,7 @@ class Publisher:
         return published
 
     def _failed(self, draft_id: int, error: str) -> None:
-        now = utcnow()
+        now = self.clock()
         with self.factory.begin() as session:
             draft = session.get(Draft, draft_id)
             workflow.publish_failed(session, draft, error, now + retry_delay(draft.publish_attempts), now)
@@ -91,7 +103,7 @@ class Publisher:
         with self.factory.begin() as session:
             draft = session.get(Draft, draft_id)
             if draft.status == "approved":
-                workflow.mark_published(session, self.settings, draft, post_id, url, utcnow())
+                workflow.mark_published(session, self.settings, draft, post_id, url, self.clock())
 
     def render(self, draft: Draft, files: list[StoredFile]) -> str:
         """The body with images pointing at their CMS copies, downloads linked, and the source line."""
@@ -117,7 +129,7 @@ class Publisher:
 
     def _removed(self, draft_id: int) -> None:
         with self.factory.begin() as session:
-            workflow.mark_removed(session, self.settings, session.get(Draft, draft_id), utcnow())
+            workflow.mark_removed(session, self.settings, session.get(Draft, draft_id), self.clock())
 
     async def publish(self, draft_id: int) -> None:
         draft, files = await asyncio.to_thread(self._load, draft_id)

@@ -1,6 +1,10 @@
 """The daemon: one asyncio loop that wires the mailbox watcher, the outbox, the publisher and the sweeps.
 
-APScheduler only wakes the workers; their work is rows in the database, so a restart loses nothing.
+Every piece of business time comes from the one clock the daemon is given. The loops below only decide
+when to look again, on the event loop's monotonic timer: the work itself is rows in the database that
+are due at the clock's present moment, so a restart loses nothing, and a test that moves its clock sees
+the daemon act as it would at that moment. (APScheduler used to wake the sweeps; it read the wall
+clock for that, and a loop of a few lines does the same on the monotonic timer.)
 The mailbox watcher is blocking (imapclient) and runs in its own thread; it wakes the outbox as soon as
 a message is processed, so acknowledgements go out within seconds rather than at the next tick.
 """
@@ -11,20 +15,18 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
-from datetime import UTC, datetime
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from datetime import datetime
 
 from intake.mailbox import MailboxWatcher
 from intake.service import Intake
 from newsroom import outbox
 from newsroom.archive import Archive
+from newsroom.clock import Clock, SystemClock
 from newsroom.db import make_engine, migrate, session_factory
 from newsroom.settings import ConfigError, Settings
 from publisher.cms import Cms
 from publisher.folder import FolderCms
-from publisher.service import Publisher
+from publisher.service import Publisher, publisher_due
 from publisher.wordpress import WordPress
 from scheduler import escalation
 from scheduler.calendar import WorkingCalendar
@@ -51,22 +53,43 @@ class Daemon:
     def __init__(
         self,
         settings: Settings,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock | None = None,
         sweep_seconds: float = 60,
     ):
-        self.settings, self.clock, self.sweep_seconds = settings, clock, sweep_seconds
+        self.settings, self.sweep_seconds = settings, sweep_seconds
+        self.clock: Clock = clock or SystemClock()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.database)
         migrate(self.engine)
         self.factory = session_factory(self.engine)
         self.archive = Archive(settings.data_dir / "archive")
         self.calendar = WorkingCalendar(settings.calendar, settings.timezone)
-        self.intake = Intake(settings, self.factory, self.archive, deadline_function(settings, self.calendar), clock)
+        deadlines = deadline_function(settings, self.calendar)
+        self.intake = Intake(settings, self.factory, self.archive, deadlines, self.clock)
+        self.watcher = MailboxWatcher(settings.imap, self.intake, self._processed)
         self.cms: Cms | None = None
         self.cms_error = ""
         self.publisher: Publisher | None = None
         self.wake = asyncio.Event()
         self.stopping = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.generation = 0  # messages processed so far: a sweep that started before the last one missed it
+        self.swept: tuple[datetime, int] | None = None  # (clock, generation) at the start of the last sweep
+
+    def _processed(self) -> None:
+        """Called from the watcher's thread after a batch of messages was committed and moved."""
+        self.generation += 1
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.wake.set)
+
+    def idle(self) -> bool:
+        """Nothing is due at the clock's present moment that the daemon has not done: the mailbox is not
+        being read, a deadline sweep has run at this moment since the last message, and no mail or post is
+        due (in progress counts as due). Tests wait for this instead of sleeping."""
+        now = self.clock()
+        if self.watcher.busy or self.swept is None or self.swept[0] < now or self.swept[1] != self.generation:
+            return False
+        return not outbox.due(self.factory, now) and not publisher_due(self.factory, now)
 
     async def send_mail(self) -> None:
         try:
@@ -83,13 +106,23 @@ class Daemon:
                     log.error("CMS: %s; bài đã duyệt chờ đến khi sửa cấu hình", exc)
                     self.cms_error = str(exc)
                 return
-            self.publisher = Publisher(self.settings, self.factory, self.archive, self.cms)
-        if await self.publisher.run_due(self.clock()):
+            self.publisher = Publisher(self.settings, self.factory, self.archive, self.cms, self.clock)
+        if await self.publisher.run_due():
             self.wake.set()
 
-    async def sweep(self) -> None:
-        if await asyncio.to_thread(escalation.sweep, self.settings, self.calendar, self.factory, self.clock()):
+    async def _sweeping(self) -> None:
+        """A deadline sweep every ``sweep_seconds`` (monotonic), each at the clock's moment when it starts;
+        then the publisher and the outbox look too, for posts scheduled for a time that has now come."""
+        while not self.stopping.is_set():
+            started, generation = self.clock(), self.generation
+            try:
+                await asyncio.to_thread(escalation.sweep, self.settings, self.calendar, self.factory, started)
+            except Exception:
+                log.exception("lỗi khi quét thời hạn")
+            self.swept = (started, generation)
             self.wake.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), timeout=self.sweep_seconds)
 
     async def _pump(self) -> None:
         """Mail and posts go out as soon as something asks for them, and at least every few seconds."""
@@ -104,31 +137,21 @@ class Daemon:
                     log.exception("lỗi khi chạy %s", job.__name__)
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        watcher = MailboxWatcher(self.settings.imap, self.intake, lambda: loop.call_soon_threadsafe(self.wake.set))
+        self.loop = loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.stopping.set)
-        scheduler = AsyncIOScheduler(timezone=self.settings.timezone)
-        scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=self.sweep_seconds,
-            max_instances=1,
-            next_run_time=datetime.now(UTC),
-        )
-        scheduler.start()
-        watching = asyncio.create_task(asyncio.to_thread(watcher.run))
-        pump = asyncio.create_task(self._pump())
+        watching = asyncio.create_task(asyncio.to_thread(self.watcher.run))
+        tasks = [asyncio.create_task(self._pump()), asyncio.create_task(self._sweeping())]
         log.info("toasoan đang chạy cho %s (preset %s)", self.settings.site_name, self.settings.preset)
         try:
             await self.stopping.wait()
         finally:
             log.info("đang dừng…")
-            watcher.stop()
-            scheduler.shutdown(wait=False)
-            pump.cancel()
-            await asyncio.gather(watching, pump, return_exceptions=True)
+            self.watcher.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(watching, *tasks, return_exceptions=True)
             if self.cms is not None:
                 await self.cms.aclose()
             self.engine.dispose()

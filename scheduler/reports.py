@@ -40,18 +40,19 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
 
 
 def deadline_report(session: Session, settings: Settings, month: str, now: datetime) -> dict[str, list[Row]]:
+    """The record as it stood at ``now``: items received by then, published by then."""
     start, end = month_bounds(month, settings.timezone)
     drafts = session.scalars(
         select(Draft).where(
             Draft.created_at >= start,
-            Draft.created_at < end,
+            Draft.created_at < min(end, now),
             Draft.deadline_at.is_not(None),
             Draft.status.not_in(NOT_TO_PUBLISH),
         )
     )
     groups: dict[str, dict[str, tuple[Row, list[float]]]] = {"category": {}, "department": {}}
     for draft in drafts:
-        finished = draft.published_at
+        finished = draft.published_at if draft.published_at and draft.published_at <= now else None
         delay = ((finished or now) - draft.deadline_at).total_seconds() / 3600
         outcome = "on_time" if finished and delay <= 0 else ("late" if delay > 0 else "pending")
         names = {

@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
+import signal
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from newsroom.clock import ManualClock
 from newsroom.settings import load_settings
 from tests.servers.common import missing
 
@@ -56,20 +59,22 @@ def wordpress():
     server.stop()
 
 
-class Clock:
-    """The daemon's clock in tests: real time shifted by an offset a test can move forward."""
+# Every test starts at this moment (a Monday morning in Hà Nội) unless it sets its own: the machine's date
+# never enters a test's outcome.
+SCENARIO_START = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
-    def __init__(self):
-        self.offset = timedelta()
 
-    def __call__(self) -> datetime:
-        return datetime.now(UTC) + self.offset
+def pytest_configure(config) -> None:
+    """Servers of an earlier run that was killed are stopped first; SIGTERM ends this run like Ctrl-C, so
+    the fixtures' teardown stops the servers and removes their folders."""
+    from tests.servers.common import sweep_stale
 
-    def advance(self, **delta) -> None:
-        self.offset += timedelta(**delta)
+    sweep_stale()
 
-    def set(self, moment: datetime) -> None:
-        self.offset = moment - datetime.now(UTC)
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
 
 
 class Site:
@@ -152,7 +157,7 @@ addresses = ["{self.department}"]
             encoding="utf-8",
         )
         self.settings = load_settings(self.config)
-        self.clock = Clock()
+        self.clock = ManualClock(SCENARIO_START)
         self.daemon = None
         self._thread = None
 
@@ -181,6 +186,15 @@ addresses = ["{self.department}"]
         if self._thread is not None and self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.daemon.stopping.set)
             self._thread.join(30)
+
+    def deliver(self, raw: bytes, received: datetime | None = None) -> None:
+        """A message arriving in the board's mailbox now (the site's clock), or at ``received``."""
+        self.dovecot.deliver(self.board_box, raw, received or self.clock())
+
+    def settle(self, timeout: float = 30) -> None:
+        """Wait until the daemon has done everything due at the clock's present moment: the inbox is
+        empty (every message processed and moved) and the daemon reports itself idle."""
+        wait_until(lambda: not self.dovecot.messages(self.board_box) and self.daemon.idle(), timeout, 0.05)
 
     def wait_mail(self, address: str, subject_part: str, timeout: float = 30, count: int = 1):
         """The messages in ``address``'s inbox whose subject contains ``subject_part``, once there are ``count``."""

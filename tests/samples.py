@@ -6,6 +6,7 @@ import io
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -58,6 +59,11 @@ def news_docx() -> bytes:
     return out.getvalue()
 
 
+# When the sample mails say they were written (their Date header); the daemon counts from the server's
+# arrival time instead, which the tests set from their clock.
+WRITTEN = datetime(2026, 11, 23, 8, 15, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
 def submission(
     sender: str,
     to: str,
@@ -67,12 +73,13 @@ def submission(
     filename: str = "Tin hội nghị tổng kết.docx",
     name: str = "Công chức VH-XH",
     extra: list[tuple[bytes, str, str, str]] = (),
+    date: datetime = WRITTEN,
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender}>"
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime.now().astimezone())
+    msg["Date"] = format_datetime(date)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     msg.set_content(body)
     if docx is not None:
@@ -106,6 +113,7 @@ def reply(
     style: str = "gmail",
     attachments: list[tuple[bytes, str, str, str]] = (),
     headers: dict[str, str] | None = None,
+    date: datetime = WRITTEN,
 ) -> bytes:
     """A reply to one of our mails, quoting it the way a given mail client does (Vietnamese or English)."""
     from email import message_from_bytes, policy
@@ -117,7 +125,7 @@ def reply(
     msg["From"] = f"{name} <{sender}>"
     msg["To"] = str(orig["Reply-To"] or orig["From"])
     msg["Subject"] = ("TL: " if style.startswith("outlook") else "Re: ") + str(orig["Subject"])
-    msg["Date"] = format_datetime(datetime.now().astimezone())
+    msg["Date"] = format_datetime(date)
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
     msg["In-Reply-To"] = str(orig["Message-ID"])
     msg["References"] = " ".join(filter(None, [str(orig.get("References") or ""), str(orig["Message-ID"])])).strip()

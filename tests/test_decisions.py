@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import smtplib
-import time
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
@@ -31,17 +29,15 @@ def text_of(raw: bytes) -> str:
     return parsed(raw).get_body(("plain",)).get_content()
 
 
-def send(site, raw: bytes, to: str | None = None) -> None:
-    """Deliver as the board's mail server would, to the address the reply is written to."""
-    message = parsed(raw)
-    with smtplib.LMTP("127.0.0.1", site.dovecot.lmtp_port) as lmtp:
-        lmtp.sendmail(message["From"].addresses[0].addr_spec, [to or message["To"].addresses[0].addr_spec], raw)
+def send(site, raw: bytes) -> None:
+    """A reply arriving in the board's mailbox at the scenario's present moment (its plus-address lands in
+    the same mailbox); when it arrives matters here: "Đăng lúc 10:00 23/11" is read against it.
+    (tests/test_end_to_end.py delivers replies over LMTP, as the board's mail server does.)"""
+    site.deliver(raw)
 
 
 def submit(site, body="Sáng 18/11, Đoàn thanh niên thị trấn ra quân chiến dịch mùa hè xanh.") -> bytes:
-    site.dovecot.deliver(
-        site.board_box, samples.submission(site.department, site.board_box, "Tin: Ra quân mùa hè xanh", body=body)
-    )
+    site.deliver(samples.submission(site.department, site.board_box, "Tin: Ra quân mùa hè xanh", body=body))
     return site.wait_mail(site.address("truongban"), "Cần duyệt")[0]
 
 
@@ -136,11 +132,14 @@ def test_scheduled_publication_then_takedown(site_factory):
     )
     scheduled = site.wait_mail(site.department, "Hẹn giờ đăng")[0]
     assert "sẽ được đăng lúc 10:00 ngày 23/11/2026" in text_of(scheduled)
-    time.sleep(2)
+    site.clock.set(datetime(2026, 11, 23, 9, 59, 59, tzinfo=VN))  # a second before: nothing yet
+    site.settle()
     assert list(site.settings.cms.folder.glob("*.html")) == []
-    site.clock.set(datetime(2026, 11, 23, 10, 1, tzinfo=VN))
+    assert draft(site).status == "approved"
+    site.clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=VN))  # on the minute
     published = site.wait_mail(site.address("truongban"), "Đã đăng")[0]
     assert len(list(site.settings.cms.folder.glob("*.html"))) == 1
+    assert draft(site).published_at == datetime(2026, 11, 23, 10, 0, tzinfo=VN)
 
     send(
         site,
@@ -156,6 +155,24 @@ def test_scheduled_publication_then_takedown(site_factory):
     assert "theo yêu cầu của Nguyễn Văn An" in text_of(removed) and "thông tin đã cũ" in text_of(removed)
     assert list(site.settings.cms.folder.glob("*.html")) == []
     assert draft(site).status == "unpublished"
+
+
+def test_a_publication_time_past_or_over_a_year_ahead_is_asked_again(site_factory):
+    site = site_factory()
+    site.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=VN))
+    site.start()
+    notice = submit(site)
+    send(site, samples.reply(notice, site.address("phoban"), "Trần Thị Bình", "Đăng lúc 08:30 23/11"))
+    answer = text_of(site.wait_mail(site.address("phoban"), "chưa được thực hiện")[0])
+    assert "Thời điểm đăng 08:30 ngày 23/11/2026 đã qua" in answer and "bài chưa được hẹn giờ" in answer
+    send(site, samples.reply(notice, site.address("phoban"), "Trần Thị Bình", "Đăng lúc 07:00 24/11/2027"))
+    answers = site.wait_mail(site.address("phoban"), "chưa được thực hiện", count=2)
+    assert any("07:00 ngày 24/11/2027 cách hôm nay hơn một năm" in text_of(a) for a in answers)
+    site.settle()
+    assert (draft(site).status, draft(site).decisions, draft(site).publish_at) == ("in_review", [], None)
+    send(site, samples.reply(notice, site.address("phoban"), "Trần Thị Bình", "Đăng lúc 07:00 23/11/2027"))
+    site.wait_mail(site.department, "Hẹn giờ đăng")  # a year to the day is still accepted
+    assert draft(site).publish_at == datetime(2027, 11, 23, 7, 0, tzinfo=VN)
 
 
 def test_unclear_reply_gets_the_list_of_commands_and_automatic_replies_get_nothing(site_factory):
@@ -178,8 +195,8 @@ def test_unclear_reply_gets_the_list_of_commands_and_automatic_replies_get_nothi
     vacation = parsed(samples.reply(notice, site.address("phoban"), "Trần Thị Bình", "Tôi vắng mặt đến 30/11."))
     vacation.replace_header("Subject", "Trả lời tự động: " + str(parsed(notice)["Subject"]))
     send(site, bytes(vacation))
-    wait_until(lambda: len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 4)
-    time.sleep(1.5)
+    site.settle()
+    assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 4
     assert len(site.wait_mail(site.address("truongban"), "chưa được thực hiện")) == 1
     assert [
         m for m in site.dovecot.messages(site.address("phoban")) if "chưa được thực hiện" in str(parsed(m)["Subject"])
@@ -218,8 +235,8 @@ def test_spoofed_approval_changes_nothing_where_the_server_authenticates(site_fa
     send(site, spoof)
     no_results = samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt")
     send(site, no_results)
-    wait_until(lambda: len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 3)
-    time.sleep(1.5)
+    site.settle()
+    assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 3
     assert draft(site).status == "in_review"
     assert [
         m
@@ -257,13 +274,11 @@ def test_a_bounced_notification_marks_the_address_and_tells_the_office_once(site
         "Subject: x\r\n--B--\r\n"
     ).encode()
     for n in range(2):
-        site.dovecot.deliver(
-            site.board_box, report.replace(b"Subject: Undelivered", f"Subject: ({n}) Undelivered".encode())
-        )
+        site.deliver(report.replace(b"Subject: Undelivered", f"Subject: ({n}) Undelivered".encode()))
     warning = site.wait_mail(site.head, "Thư không gửi được tới")[0]
     assert site.address("thanhvien") in text_of(warning) and "Mailbox full" in text_of(warning)
-    wait_until(lambda: len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 3)
-    time.sleep(1.5)
+    site.settle()
+    assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 3
     assert len(site.wait_mail(site.head, "Thư không gửi được tới")) == 1
 
 

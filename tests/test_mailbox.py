@@ -4,7 +4,6 @@ and the watcher surviving dropped connections, with IDLE and with polling."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -34,7 +33,7 @@ class Rig:
         self.factory = session_factory(engine)
         self.archive = Archive(settings.data_dir / "archive")
         calendar = WorkingCalendar(settings.calendar, settings.timezone)
-        self.intake = Intake(settings, self.factory, self.archive, deadline_function(settings, calendar))
+        self.intake = Intake(settings, self.factory, self.archive, deadline_function(settings, calendar), site.clock)
         self.watcher = MailboxWatcher(settings.imap, self.intake)
 
     def count(self, model) -> int:
@@ -57,7 +56,7 @@ class Rig:
 def test_message_is_processed_once_and_moved_after_commit(site_factory):
     rig = Rig(site_factory())
     raw = rig.news()
-    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    rig.site.deliver(raw)
     assert rig.sync_once() == 1
     assert (rig.count(IncomingMessage), rig.count(Draft)) == (1, 1)
     assert rig.site.dovecot.messages(rig.site.board_box) == []
@@ -70,13 +69,13 @@ def test_message_is_processed_once_and_moved_after_commit(site_factory):
 
 def test_crash_between_commit_and_move_only_moves_on_restart(site_factory):
     rig = Rig(site_factory())
-    rig.site.dovecot.deliver(rig.site.board_box, rig.news())
+    rig.site.deliver(rig.news())
     with rig.site.dovecot.client(rig.site.board_box) as client:
         status = client.select_folder("INBOX")
         uid = client.search(["ALL"])[0]
         raw = client.fetch([uid], ["RFC822"])[uid][b"RFC822"]
     # The transaction committed, then the daemon died before MOVE:
-    rig.intake.process(raw, Where("INBOX", int(status[b"UIDVALIDITY"]), uid), datetime.now(UTC))
+    rig.intake.process(raw, Where("INBOX", int(status[b"UIDVALIDITY"]), uid), rig.site.clock())
     assert rig.sync_once() == 0
     assert (rig.count(IncomingMessage), rig.count(Draft)) == (1, 1)
     assert rig.site.dovecot.messages(rig.site.board_box) == []
@@ -85,10 +84,10 @@ def test_crash_between_commit_and_move_only_moves_on_restart(site_factory):
 def test_same_bytes_under_a_new_uidvalidity_are_not_processed_again(site_factory):
     rig = Rig(site_factory())
     raw = rig.news()
-    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    rig.site.deliver(raw)
     rig.sync_once()
     # The server rebuilt its index (new UIDVALIDITY) and the message reappears in the inbox.
-    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    rig.site.deliver(raw)
     rig.site.dovecot.admin("mailbox", "update", "-u", rig.site.board_box, "--uid-validity", "4242", "INBOX")
     rig.sync_once()
     assert (rig.count(IncomingMessage), rig.count(Draft)) == (1, 1)
@@ -105,7 +104,7 @@ def test_a_parser_failure_keeps_the_message(site_factory, monkeypatch):
 
     monkeypatch.setattr(intake.service, "analyze", broken)
     raw = rig.news()
-    rig.site.dovecot.deliver(rig.site.board_box, raw)
+    rig.site.deliver(raw)
     assert rig.sync_once() == 1
     with rig.factory() as session:
         incoming = session.scalars(select(IncomingMessage)).one()
@@ -119,10 +118,10 @@ def test_watcher_survives_a_dropped_connection(site_factory, idle):
     thread = threading.Thread(target=rig.watcher.run, daemon=True)
     thread.start()
     try:
-        rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ nhất"))
+        rig.site.deliver(rig.news("Tin: thứ nhất"))
         wait_until(lambda: rig.count(Draft) == 1, timeout=15)
         rig.site.dovecot.admin("kick", rig.site.board_box)
-        rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ hai"))
+        rig.site.deliver(rig.news("Tin: thứ hai"))
         wait_until(lambda: rig.count(Draft) == 2, timeout=20)
         wait_until(lambda: rig.site.dovecot.messages(rig.site.board_box) == [], timeout=10)
     finally:
@@ -134,7 +133,7 @@ def test_watcher_survives_a_dropped_connection(site_factory, idle):
 def test_implicit_tls_imap(site_factory):
     site = site_factory()
     rig = Rig(site, port=site.dovecot.tls_port, security="tls", ca_file=site.dovecot.cert)
-    rig.site.dovecot.deliver(rig.site.board_box, rig.news())
+    rig.site.deliver(rig.news())
     assert rig.sync_once() == 1
 
 
@@ -143,13 +142,13 @@ def test_a_message_that_fails_to_process_does_not_block_the_inbox(site_factory):
     key = rig.site.config.parent / "secrets" / "reply-key"
     saved = key.read_bytes()
     key.unlink()  # a real fault: the daemon cannot sign the reply code for the notification
-    rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ nhất"))
+    rig.site.deliver(rig.news("Tin: thứ nhất"))
     assert rig.sync_once() == 1
     with rig.factory() as session:
         failed = session.scalars(select(IncomingMessage)).one()
     assert failed.outcome.startswith("lỗi xử lý: ConfigError") and rig.count(Draft) == 0
     assert rig.archive.path(failed.sha256).exists()
     key.write_bytes(saved)
-    rig.site.dovecot.deliver(rig.site.board_box, rig.news("Tin: thứ hai"))
+    rig.site.deliver(rig.news("Tin: thứ hai"))
     assert rig.sync_once() == 1
     assert rig.count(Draft) == 1 and rig.site.dovecot.messages(rig.site.board_box) == []

@@ -28,7 +28,7 @@ def test_subject_survives_encoding_and_folding(subject):
         ["a@kep.gov.vn"],
         subject,
         {"address": "a@kep.gov.vn", "name": "", "subject": "x", "reason": "y"},
-        now=datetime.now(UTC),
+        now=datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
     )
     raw = mails.to_bytes(msg)
     assert message_from_bytes(raw, policy=policy.default)["Subject"] == subject

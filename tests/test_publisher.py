@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
 from newsroom.archive import Archive
+from newsroom.clock import ManualClock
 from newsroom.db import make_engine, migrate, session_factory
 from newsroom.records import Draft, IncomingMessage, Revision, StoredFile
 from publisher.service import Publisher
@@ -18,11 +20,14 @@ from tests import samples
 pytestmark = [pytest.mark.wordpress, pytest.mark.timeout(120)]
 
 
-def approved_draft(factory, archive) -> int:
-    now = datetime.now(UTC)
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def approved_draft(factory, archive, image_name: str) -> int:
+    now = NOW
     with factory.begin() as session:
         incoming = IncomingMessage(
-            mailbox="INBOX", uidvalidity=1, uid=1, sha256="0" * 64, kind="submission", received_at=now
+            mailbox="INBOX", uidvalidity=1, uid=1, sha256="0" * 64, kind="submission", received_at=now, processed_at=now
         )
         session.add(incoming)
         session.flush()
@@ -35,17 +40,20 @@ def approved_draft(factory, archive) -> int:
             author="Nguyễn Thị Hoa",
             source="Văn hóa - Xã hội",
             publish_next_at=now,
+            created_at=now,
+            updated_at=now,
         )
         revision = Revision(
             number=1,
             title=draft.title,
             body_html='<p>Nội dung</p><img src="cid:p1" alt="ảnh">',
             incoming_id=incoming.id,
+            created_at=now,
         )
         revision.files.append(
             StoredFile(
                 sha256=archive.put(samples.png()),
-                filename="ảnh hội nghị.png",
+                filename=f"{image_name}.png",
                 content_type="image/png",
                 size=10,
                 use="image",
@@ -64,7 +72,8 @@ def test_retry_after_a_crash_finds_the_post_instead_of_making_a_second(tmp_path,
     migrate(engine)
     factory = session_factory(engine)
     archive = Archive(tmp_path / "archive")
-    draft_id = approved_draft(factory, archive)
+    image_name = f"ảnh hội nghị {secrets.token_hex(4)}"  # WordPress is shared by the session's tests
+    draft_id = approved_draft(factory, archive, image_name)
 
     from newsroom.settings import settings_from_dict
     from tests.test_settings import EXAMPLE, example
@@ -74,7 +83,7 @@ def test_retry_after_a_crash_finds_the_post_instead_of_making_a_second(tmp_path,
     async def publish_twice():
         cms = WordPress(wordpress.url, wordpress.user, wordpress.password)
         try:
-            publisher = Publisher(settings, factory, archive, cms)
+            publisher = Publisher(settings, factory, archive, cms, ManualClock(NOW))
             await publisher.publish(draft_id)
             # The daemon died after WordPress made the post but before the database recorded it:
             with factory.begin() as session:
@@ -93,5 +102,5 @@ def test_retry_after_a_crash_finds_the_post_instead_of_making_a_second(tmp_path,
     assert len(posts) == 1
     assert draft.status == "published" and draft.post_url == posts[0]["link"]
     assert f'<img src="{image.cms_url}" alt="ảnh">' in posts[0]["content"]["raw"]
-    assert len(wordpress.get("media", search="ảnh hội nghị")) <= 1
+    assert len(wordpress.get("media", search=image_name)) == 1  # the image was uploaded once
     assert "Tác giả:</strong> Nguyễn Thị Hoa" in posts[0]["content"]["raw"]

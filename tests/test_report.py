@@ -35,6 +35,7 @@ def add(session, n, category, department, received, due, published=None, status=
             sender_address="x@kep.gov.vn",
             department=department,
             created_at=received,
+            updated_at=received,
             deadline_at=due,
             published_at=published,
         )
@@ -64,14 +65,32 @@ def test_monthly_on_time_record(tmp_path, capsys):
             None,
             status="in_review",
         )
-    assert main(["report", "deadlines", "--month", "2026-11", "--config", str(config), "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+
+    def report(as_of: str) -> dict:
+        args = ["report", "deadlines", "--month", "2026-11", "--config", str(config), "--as-of", as_of, "--json"]
+        assert main(args) == 0
+        return json.loads(capsys.readouterr().out)
+
+    def news_counts(as_of: str) -> tuple:
+        news = next(r for r in report(as_of)["category"] if r["group"] == "Tin tức, sự kiện")
+        return news["items"], news["on_time"], news["late"], news["pending"], news["median_delay_hours"]
+
+    # As it stood on the 10th at noon, the 11th at noon (3 h past two deadlines), and after the month:
+    assert news_counts("2026-11-10T12:00:00+07:00") == (3, 1, 0, 2, None)
+    assert news_counts("2026-11-11T12:00:00+07:00") == (3, 1, 2, 0, 3.0)
+    assert report("2026-11-10T08:00:00+07:00")["category"] == []  # nothing received yet that month
+    report = report("2026-12-01T00:00:00+07:00")
     news = next(r for r in report["category"] if r["group"] == "Tin tức, sự kiện")
     assert (news["items"], news["on_time"], news["late"], news["pending"]) == (3, 1, 2, 0)
     assert news["median_delay_hours"] == 8.0
     school = next(r for r in report["department"] if r["group"] == "Trường THCS")
     assert (school["items"], school["late"]) == (2, 2)
-    assert main(["report", "deadlines", "--month", "2026-11", "--config", str(config)]) == 0
+    assert (
+        main(
+            ["report", "deadlines", "--month", "2026-11", "--config", str(config), "--as-of", "2026-12-01T00:00+07:00"]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "Báo cáo đúng hạn tháng 11/2026" in text and "Tin tức, sự kiện" in text and "8.0 giờ" in text
 

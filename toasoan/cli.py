@@ -8,11 +8,12 @@ import json
 import re
 import secrets
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
+from newsroom.clock import Clock, ManualClock, SystemClock
 from newsroom.settings import (
     Calendar,
     ConfigError,
@@ -26,6 +27,7 @@ from newsroom.settings import (
 from toasoan import logs
 
 EXIT_CONFIG = 2
+AS_OF = "tính tại thời điểm này, ISO-8601 có múi giờ (mặc định: bây giờ)"
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -38,6 +40,12 @@ def _moment(text: str | None) -> datetime | None:
     if moment.tzinfo is None:
         raise SystemExit(f"thời điểm thiếu múi giờ: {text!r} (thêm +07:00)")
     return moment
+
+
+def _clock(args) -> Clock:
+    """The moment a command works at: ``--as-of`` when given, the machine's time otherwise."""
+    moment = _moment(getattr(args, "as_of", None))
+    return ManualClock(moment) if moment else SystemClock()
 
 
 def preset_settings(name: str) -> Settings:
@@ -81,11 +89,11 @@ def cmd_inspect(args) -> int:
     raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
     calendar = WorkingCalendar(settings.calendar, settings.timezone)
     received = _moment(args.received)
-    if received is None:
+    if received is None:  # the message's own Date, else the moment inspect is run as of
         from intake.message import parse
 
         date = parse(raw).date
-        received = date if isinstance(date, datetime) and date.tzinfo else datetime.now(UTC)
+        received = date if isinstance(date, datetime) and date.tzinfo else _clock(args)()
     analysis = analyze(raw, settings, received, deadline_function(settings, calendar))
     result = as_json(analysis)
     if args.json:
@@ -248,6 +256,20 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _time_left(draft, now: datetime) -> str:
+    """How the deadline stands at ``now``, for drafts whose clock still runs."""
+    from scheduler.escalation import CLOCK_RUNS
+
+    if draft.deadline_at is None or draft.status not in CLOCK_RUNS:
+        return ""
+    if draft.clock_paused_at is not None:
+        return "(tạm dừng)"
+    left = (draft.deadline_at - now).total_seconds() / 3600
+    hours = abs(left)
+    span = f"{hours / 24:.0f} ngày" if hours >= 48 else f"{hours:.0f} giờ" if hours >= 1 else "dưới 1 giờ"
+    return f"(QUÁ HẠN {span})" if left < 0 else f"(còn {span})"
+
+
 def cmd_drafts(args) -> int:
     """Drafts, and one draft's whole history: who decided what, when, from which message, and every mail."""
     from newsroom.db import make_engine, migrate, session_factory
@@ -258,12 +280,13 @@ def cmd_drafts(args) -> int:
     engine = make_engine(settings.database)
     migrate(engine)
     tz = settings.timezone
+    now = _clock(args)()
     with session_factory(engine)() as session:
         if args.action == "list":
             for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
                 print(
                     f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
-                    f"hạn {when(d.deadline_at, tz):22} {d.title[:60]}"
+                    f"hạn {when(d.deadline_at, tz):22} {_time_left(d, now):16} {d.title[:60]}"
                 )
             return 0
         draft = session.scalar(select(Draft).where(Draft.key == args.key.upper()))
@@ -277,6 +300,7 @@ def cmd_drafts(args) -> int:
         )
         print(
             f"  hạn {when(draft.deadline_at, tz)} (quy tắc {draft.deadline_rule}, tính từ {draft.deadline_start_event})"
+            f" {_time_left(draft, now)}".rstrip()
         )
         print(f"  người gửi {draft.sender_name} <{draft.sender_address}>; đơn vị {draft.department or '—'}")
         print(f"  bài đăng {draft.post_url or '—'}")
@@ -315,7 +339,7 @@ def cmd_report(args) -> int:
     engine = make_engine(settings.database)
     migrate(engine)
     with session_factory(engine)() as session:
-        report = deadline_report(session, settings, args.month, datetime.now(UTC))
+        report = deadline_report(session, settings, args.month, _clock(args)())
     print(json.dumps(as_json(report), ensure_ascii=False, indent=2) if args.json else as_text(report, args.month))
     return 0
 
@@ -338,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("message")
     inspect.add_argument("--config")
     inspect.add_argument("--preset", choices=preset_names())
-    inspect.add_argument("--received", help="thời điểm nhận, ISO-8601 có múi giờ")
+    inspect.add_argument("--received", help="thời điểm nhận, ISO-8601 có múi giờ (mặc định: trường Date của thư)")
+    inspect.add_argument("--as-of", help=AS_OF + " (dùng làm thời điểm nhận khi thư không có Date)")
     inspect.add_argument("--json", action="store_true")
     inspect.set_defaults(fn=cmd_inspect)
 
@@ -366,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("kind", choices=["deadlines"])
     report.add_argument("--month", required=True, help="YYYY-MM")
     report.add_argument("--config", required=True)
+    report.add_argument("--as-of", help=AS_OF + ": bài chưa đăng đã quá hạn tính đến lúc này là trễ")
     report.add_argument("--json", action="store_true")
     report.set_defaults(fn=cmd_report)
 
@@ -374,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     drafts.add_argument("key", nargs="?")
     drafts.add_argument("--config", required=True)
     drafts.add_argument("--limit", type=int, default=50)
+    drafts.add_argument("--as-of", help=AS_OF + ": bài nào quá hạn, còn bao lâu")
     drafts.set_defaults(fn=cmd_drafts)
     return parser
 

@@ -9,23 +9,35 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-import shutil
-import signal
+import secrets
 import subprocess
-import tempfile
 import time
-from pathlib import Path
+from datetime import datetime
 
 from imapclient import IMAPClient
 
-from tests.servers.common import free_port, make_certificate, need_binary, wait_for_port
+from tests.servers.common import (
+    free_port,
+    make_certificate,
+    need_binary,
+    remove_folder,
+    spawn,
+    stop,
+    temp_folder,
+    wait_for_port,
+)
+
+# Dovecot gives its children a clean environment; under libfaketime they must keep its variables, or
+# the IMAP and LMTP processes would stamp real time while everything else runs on the faked clock.
+KEPT_ENVIRONMENT = ("TZ", "CORE_OUTOFMEM", "CORE_ERROR", "LISTEN_PID", "LISTEN_FDS")
+FAKETIME_ENVIRONMENT = ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC", "FAKETIME_DONT_RESET")
 
 
 class Dovecot:
     def __init__(self):
         self.binary = need_binary("dovecot", "dovecot-imapd dovecot-lmtpd")
         self.doveadm = need_binary("doveadm", "dovecot-core")
-        self.root = Path(tempfile.mkdtemp(prefix="dc"))
+        self.root = temp_folder("dc")
         os.chmod(self.root, 0o755)
         if os.geteuid() == 0:
             account = pwd.getpwnam("dovecot")
@@ -49,6 +61,7 @@ class Dovecot:
         return f"""
 protocols = imap lmtp
 listen = 127.0.0.1
+import_environment = {" ".join(KEPT_ENVIRONMENT + tuple(v for v in FAKETIME_ENVIRONMENT if v in os.environ))}
 base_dir = {r}/run
 state_dir = {r}/state
 log_path = {r}/dovecot.log
@@ -117,9 +130,7 @@ protocol lmtp {{
         return password
 
     def start(self) -> Dovecot:
-        self.proc = subprocess.Popen(
-            [self.binary, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        self.proc = spawn([self.binary, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
             wait_for_port(self.port, 20, self.proc)
             wait_for_port(self.lmtp_port, 20, self.proc)
@@ -129,14 +140,9 @@ protocol lmtp {{
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if self.proc is not None:
+            stop(self.proc, timeout=10)
+        remove_folder(self.root)
 
     def admin(self, *args: str, stdin: bytes | None = None) -> str:
         done = subprocess.run([self.doveadm, "-c", str(self.conf), *args], input=stdin, capture_output=True, check=True)
@@ -147,10 +153,23 @@ protocol lmtp {{
         client.login(address, self.users[address.lower()])
         return client
 
-    def deliver(self, address: str, raw: bytes, folder: str = "INBOX", received=None) -> None:
-        """Put a message in a mailbox the way a client would (IMAP APPEND), optionally with its arrival time."""
-        with self.client(address) as client:
-            client.append(folder, raw, msg_time=received)
+    def deliver(self, address: str, raw: bytes, received: datetime) -> None:
+        """Deliver into the mailbox's Maildir as a local delivery agent (procmail, maildrop) does, arriving
+        at ``received``: Dovecot reads the arrival time (INTERNALDATE) from the file's mtime. Unlike IMAP
+        APPEND, which Dovecot clamps to its own clock when the date is in its future, any scenario time
+        survives, whatever the machine's date."""
+        home = self.root / "mail" / address.lower() / "Maildir"
+        for sub in ("tmp", "new", "cur"):
+            (home / sub).mkdir(parents=True, exist_ok=True)
+            os.chown(home / sub, self.uid, self.gid)
+        os.chown(home, self.uid, self.gid)
+        stamp = received.timestamp()
+        name = f"{int(stamp)}.M{secrets.token_hex(6)}P{os.getpid()}.toasoan-tests,S={len(raw)}"
+        tmp = home / "tmp" / name
+        tmp.write_bytes(raw)
+        os.chown(tmp, self.uid, self.gid)
+        os.utime(tmp, (stamp, stamp))
+        os.rename(tmp, home / "new" / name)
 
     def messages(self, address: str, folder: str = "INBOX") -> list[bytes]:
         folder = folder.replace("/", ".")  # maildir's hierarchy separator

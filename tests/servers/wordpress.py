@@ -10,14 +10,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import tempfile
 from pathlib import Path
 
 import httpx
 
-from tests.servers.common import free_port, missing, need_binary, wait_for_port
+from tests.servers.common import (
+    free_port,
+    missing,
+    need_binary,
+    remove_folder,
+    spawn,
+    stop,
+    temp_folder,
+    wait_for_port,
+)
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "toasoan-tests"
 
@@ -72,7 +79,7 @@ def _unpacked() -> Path:
     if (www / "wp-load.php").exists():
         return www
     need_binary("dpkg-deb", "dpkg")
-    work = Path(tempfile.mkdtemp(prefix="wpdeb"))
+    work = temp_folder("wpdeb")
     try:
         debs = sorted(CACHE.glob("wordpress_*.deb"))
         if not debs:
@@ -93,7 +100,7 @@ def _unpacked() -> Path:
         shutil.copytree(source, tmp, symlinks=False)
         tmp.rename(www)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_folder(work)
     return www
 
 
@@ -105,7 +112,7 @@ class WordPress:
         probe = subprocess.run([self.php, "-m"], capture_output=True, text=True).stdout.lower()
         if "mysqli" not in probe:
             missing("php-mysql", "apt-get install -y php-mysql")
-        self.root = Path(tempfile.mkdtemp(prefix="wp"))
+        self.root = temp_folder("wp")
         self.db_port, self.port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.procs: list[subprocess.Popen] = []
@@ -132,7 +139,7 @@ class WordPress:
             check=True,
             capture_output=True,
         )
-        proc = subprocess.Popen(
+        proc = spawn(
             [
                 self.mariadbd,
                 "--no-defaults",
@@ -148,7 +155,6 @@ class WordPress:
             ],
             stdout=subprocess.DEVNULL,
             stderr=self._log("db.log"),
-            start_new_session=True,
         )
         self.procs.append(proc)
         wait_for_port(self.db_port, 60, proc)
@@ -185,7 +191,7 @@ class WordPress:
         self.user, self.password = creds["user"], creds["password"]
         (www / "toasoan-install.php").unlink()
         env = {**os.environ, "PHP_CLI_SERVER_WORKERS": "2"}
-        proc = subprocess.Popen(
+        proc = spawn(
             [
                 self.php,
                 "-d",
@@ -203,7 +209,6 @@ class WordPress:
             stdout=subprocess.DEVNULL,
             stderr=self._log("php.log"),
             env=env,
-            start_new_session=True,
         )
         self.procs.append(proc)
         wait_for_port(self.port, 30, proc)
@@ -211,19 +216,10 @@ class WordPress:
 
     def stop(self) -> None:
         for proc in reversed(self.procs):
-            if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    continue
-                try:
-                    proc.wait(15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
+            stop(proc)
         for handle in self.logs:
             handle.close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        remove_folder(self.root)
 
     def get(self, route: str, **params) -> list | dict:
         """GET a REST route as the editor account, e.g. get("posts", status="publish")."""
