@@ -11,8 +11,6 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
-
 from newsroom.settings import (
     Calendar,
     ConfigError,
@@ -75,7 +73,7 @@ def _settings(args) -> Settings:
 def cmd_inspect(args) -> int:
     from intake.analyze import analyze, as_json
     from scheduler.calendar import WorkingCalendar
-    from scheduler.daemon import deadline_function
+    from scheduler.deadlines import deadline_function
 
     settings = _settings(args)
     raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
@@ -250,6 +248,8 @@ def cmd_run(args) -> int:
 
 def cmd_drafts(args) -> int:
     """Drafts, and one draft's whole history: who decided what, when, from which message, and every mail."""
+    from sqlalchemy import select
+
     from newsroom.db import make_engine, migrate, session_factory
     from newsroom.mails import STATUS_NAMES, when
     from newsroom.records import AuditEvent, Draft, IncomingMessage, OutboxMail
