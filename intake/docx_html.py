@@ -12,18 +12,27 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
-from docx import Document
-from docx.oxml import parse_xml
-from docx.oxml.ns import qn as _qn
-
 from intake import document, vietnamese
 
-# python-docx's qn splits and looks up the prefix on every call; a long document asks for the same few
-# dozen names hundreds of thousands of times.
-qn = functools.cache(_qn)
+# Element names in Clark notation ("{namespace}name"), as python-docx's qn writes them but cached: a long
+# document asks for the same few dozen names hundreds of thousands of times. Ours, so that importing this
+# module (as the sandbox's caller does, to name the function and read its result) does not load python-docx.
+PREFIXES = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+}
+
+
+@functools.cache
+def qn(name: str) -> str:
+    prefix, _, local = name.partition(":")
+    return f"{{{PREFIXES[prefix]}}}{local}"
+
 
 HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
-NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+NS = {"w": PREFIXES["w"]}
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 VML = "{urn:schemas-microsoft-com:vml}"
 NOTE_KINDS = {"footnoteReference": ("footnotes", "fn"), "endnoteReference": ("endnotes", "en")}
@@ -65,6 +74,8 @@ class _Converter:
         for rel in self.doc.part.rels.values():
             if rel.reltype.endswith("/" + kind) and not rel.is_external:
                 self.note_parts[kind] = rel.target_part
+                from docx.oxml import parse_xml  # loaded already: python-docx opened the document
+
                 root = parse_xml(rel.target_part.blob)
                 return {note.get(qn("w:id")): note for note in root if note.get(qn("w:type")) in (None, "normal")}
         return {}
@@ -468,6 +479,8 @@ def _rfonts_name(rfonts) -> str | None:
 
 
 def docx_to_html(data: bytes) -> Converted:
+    from docx import Document
+
     doc = Document(io.BytesIO(data))
     conv = _Converter(doc)
     conv.out.html = conv.blocks(doc.element.body) + conv.notes_html()

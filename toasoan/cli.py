@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import secrets
@@ -71,6 +70,9 @@ def _settings(args) -> Settings:
 
 
 def cmd_inspect(args) -> int:
+    from intake.sandbox import SANDBOX
+
+    SANDBOX.start()  # the document worker loads its converters while we load the rest and read the message
     from intake.analyze import analyze, as_json
     from scheduler.calendar import WorkingCalendar
     from scheduler.deadlines import deadline_function
@@ -190,6 +192,8 @@ def cmd_presets(args) -> int:
 
 
 def cmd_check_config(args) -> int:
+    import asyncio
+
     from intake.mailbox import connect, server_folder
     from newsroom import outbox
     from scheduler.daemon import make_cms
@@ -238,6 +242,8 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_run(args) -> int:
+    import asyncio
+
     from scheduler.daemon import Daemon
 
     settings = load_settings(args.config)
