@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bs4 import BeautifulSoup
+import lxml.html
 
 from intake import classify, document, forward, media, office, replies, vietnamese
 from intake.docx_html import docx_to_html
@@ -23,7 +23,7 @@ from intake.sandbox import SANDBOX, ParseLimit
 from intake.sanitize import sanitize
 from newsroom import replykey
 from newsroom.settings import Settings
-from newsroom.workflow import FileData, Submission
+from newsroom.submission import FileData, Submission
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
@@ -119,6 +119,18 @@ def _title(mail: Mail, headings: list[str], text: str) -> str:
     return "(không có tiêu đề)"
 
 
+def _fragment(html: str) -> lxml.html.HtmlElement:
+    """The sanitised body as one tree (lxml's HTML parser, in C), read for its text, its emptiness and
+    the preview."""
+    return lxml.html.fragment_fromstring(html, create_parent="div") if html else lxml.html.Element("div")
+
+
+def _inner_html(tree: lxml.html.HtmlElement) -> str:
+    return htmllib.escape(tree.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in tree
+    )
+
+
 BYLINE = re.compile(
     r"^\s*(tác giả|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tin|bài|ảnh)\s*:\s*(.{2,80})$",
     re.IGNORECASE | re.MULTILINE,
@@ -128,7 +140,7 @@ SOURCE = re.compile(r"^\s*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILI
 
 def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submission | None:
     body_html, text, headings, files, warnings = "", "", [], [], []
-    docx_done = False
+    docx_done = text_from_body = False
     pdf_texts: list[str] = []
     forwarded = forward.unwrap(mail)
     if forwarded is not None:
@@ -206,8 +218,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
             text = "\n\n".join([mail.text.strip(), *filter(None, pdf_texts)]).strip()
             body_html = _text_to_html(text)
         elif mail.html.strip():
-            body_html = mail.html
-            text = BeautifulSoup(mail.html, "html.parser").get_text("\n")
+            body_html, text_from_body = mail.html, True  # its text is read from the sanitised tree below
         else:
             text = mail.text
             body_html = _text_to_html(mail.text)
@@ -217,7 +228,10 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
             body_html += f'<figure><img src="cid:{f.ref or f.filename}" alt="{htmllib.escape(f.filename)}"></figure>'
             f.ref = f.ref or f.filename
     body_html = sanitize(body_html).strip()
-    if not BeautifulSoup(body_html, "html.parser").get_text().strip() and not files:
+    tree = _fragment(body_html)
+    if text_from_body:
+        text = "\n".join(tree.itertext())
+    if not "".join(tree.itertext()).strip() and not files:
         analysis.kind, analysis.reason = "refused", "thư không có nội dung và không có tệp đính kèm"
         return None
     if vietnamese.has_no_diacritics(text):
@@ -241,14 +255,15 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     if secrecy != "none":
         stamp = dict(classify.SECRECY)[secrecy]
         held = f"tài liệu có dấu {stamp}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
-    soup = BeautifulSoup(body_html, "html.parser")
-    for img in soup.find_all("img"):
-        img.replace_with(f"[ảnh: {img.get('alt') or 'không có mô tả'}]")
-    preview_text = re.sub(r"\n{3,}", "\n\n", soup.get_text("\n")).strip()[:3000]
+    for img in list(tree.iter("img")):  # the preview says where a picture is; mail clients block cid: images
+        label = lxml.html.Element("span")
+        label.text, label.tail = f"[ảnh: {img.get('alt') or 'không có mô tả'}]", img.tail
+        img.getparent().replace(img, label)
+    preview_text = re.sub(r"\n{3,}", "\n\n", "\n".join(tree.itertext())).strip()[:3000]
     return Submission(
         title=_title(mail, headings, text),
         body_html=body_html,
-        preview_html=str(soup),
+        preview_html=_inner_html(tree),
         preview_text=preview_text,
         sender_address=mail.sender_address,
         sender_name=mail.sender_name,

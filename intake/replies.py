@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from bs4 import BeautifulSoup
-
 from intake.classify import fold
 
 WROTE = (  # "wrote" in the languages mail clients write it in
@@ -69,6 +67,8 @@ def reply_text(text: str, html: str) -> str:
     """What the person wrote, above the quoted original and the signature (or below it, for the few
     who answer under the quote)."""
     if not text.strip() and html:
+        from bs4 import BeautifulSoup  # rare (replies written in HTML alone) and slow to import
+
         soup = BeautifulSoup(html, "html.parser")
         for quoted in soup.select(QUOTE_BLOCKS):
             quoted.decompose()

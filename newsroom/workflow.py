@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -32,41 +32,13 @@ from newsroom.records import (
     StoredFile,
 )
 from newsroom.settings import Person, Settings
+from newsroom.submission import FileData, Submission
 
 UNDECIDED = ("received", "in_review", "changes_requested")
 FINAL = ("approve", "schedule", "reject")
 APPROVALS = ("approve", "schedule")
 SCHEDULE_HORIZON = timedelta(days=365)  # "Đăng lúc" further ahead than this is asked again
 ACTION_NAMES = {"approve": "duyệt", "schedule": "duyệt và hẹn giờ đăng", "reject": "từ chối"}
-
-
-@dataclass
-class FileData:
-    filename: str
-    content_type: str
-    data: bytes
-    use: str  # body | image | download | ignored
-    ref: str | None = None
-
-
-@dataclass
-class Submission:
-    title: str
-    body_html: str
-    preview_html: str
-    preview_text: str
-    sender_address: str
-    sender_name: str
-    category: str
-    urgency: str = "normal"
-    secrecy: str = "none"
-    department: str | None = None
-    author: str | None = None
-    source: str | None = None
-    document: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    files: list[FileData] = field(default_factory=list)
-    held_reason: str | None = None
 
 
 class DecisionRefused(Exception):

@@ -30,7 +30,7 @@ from publisher.service import Publisher, publisher_due
 from publisher.wordpress import WordPress
 from scheduler import escalation
 from scheduler.calendar import WorkingCalendar
-from scheduler.deadlines import compute_deadline
+from scheduler.deadlines import deadline_function
 
 log = logging.getLogger("toasoan.daemon")
 
@@ -40,13 +40,6 @@ def make_cms(settings: Settings) -> Cms:
     if cms.kind == "folder":
         return FolderCms(cms.folder)
     return WordPress(cms.url, cms.username, cms.password.resolve(), cms.timeout_seconds)
-
-
-def deadline_function(settings: Settings, calendar: WorkingCalendar):
-    def deadline_for(category: str, received_at: datetime, document: dict, own_issuer: bool):
-        return compute_deadline(settings, calendar, category, received_at, document, own_issuer=own_issuer)
-
-    return deadline_for
 
 
 class Daemon:
