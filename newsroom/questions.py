@@ -142,7 +142,6 @@ NOTE_SUBJECTS = {
     "follow_up": "Công dân bổ sung thông tin",
     "approved": "Đã gửi trả lời cho công dân",
     "changes": "Đã chuyển yêu cầu sửa cho đơn vị",
-    "no_unit": "Chưa có đơn vị để chuyển",
 }
 
 
@@ -207,7 +206,8 @@ def open_question(
         article=times.article,
     )
     hidden = privacy.redact(text, asker_name, settings.questions.show_names).summary()
-    _note(session, settings, question, "new", now, hidden=hidden, article=times.article, units=settings.questions.units)
+    usual = settings.questions.topics[topic].unit if topic in settings.questions.topics else ""
+    _note(session, settings, question, "new", now, hidden=hidden, article=times.article, usual=usual)
     if unit is not None and settings.questions.auto_forward:
         forward(session, settings, question, unit, "toasoan", now)
     return question
