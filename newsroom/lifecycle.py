@@ -107,6 +107,8 @@ QUESTION = Lifecycle(
         ("answer_pending", "approve_publish"): "published",
         ("answer_pending", "request_changes"): "forwarded",
         ("answer_pending", "extend"): "extended",
+        ("answer_pending", "out_of_scope"): "out_of_scope",  # the unit says it is not competent
+        ("answer_pending", "forward"): "forwarded",  # … and the board sends it to the right unit
         ("answered", "close"): "closed",
         ("published", "close"): "closed",
         ("out_of_scope", "close"): "closed",
