@@ -16,7 +16,7 @@ from typing import Any
 
 import lxml.html
 
-from intake import classify, document, forward, media, office, replies, vietnamese
+from intake import classify, document, forward, media, office, questions, replies, vietnamese
 from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse, size_text
 from intake.sandbox import SANDBOX, ParseLimit
@@ -45,19 +45,21 @@ ZIPPED = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".zip", ".epub"}
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 100
 REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
-TRACKING_TAG = re.compile(r"\[(TS\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
+TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
+NOT_A_DEPARTMENT = "người gửi"  # the warning about a sender outside the roster; not said of a citizen
 DeadlineFn = Callable[[str, datetime, dict, bool], Any]  # category, received, document facts, own issuer
 
 
 @dataclass
 class Analysis:
-    kind: str  # submission | reply | auto_reply | bounce | refused
+    kind: str  # submission | question | reply | auto_reply | bounce | refused
     mail: Mail
     reason: str = ""
     role: str = "unknown"
     submission: Submission | None = None
+    question: questions.QuestionInfo | None = None
     command: replies.Command | None = None
     key: replykey.ReplyKey | None = None
     key_valid: bool = False
@@ -243,7 +245,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     doc = document.extract(text)
     department = settings.department_of(mail.sender_address)
     if analysis.role == "unknown" and settings.departments:
-        warnings.append(f"người gửi {mail.sender_address} không có trong danh sách đơn vị của trang")
+        warnings.append(f"{NOT_A_DEPARTMENT} {mail.sender_address} không có trong danh sách đơn vị của trang")
     original = (forwarded.sender_name or forwarded.sender_address) if forwarded else None
     author = m[2].strip() if (m := BYLINE.search(text)) else (original or mail.sender_name or None)
     source = (
@@ -307,7 +309,7 @@ def analyze(
     tag = TRACKING_TAG.search(mail.subject) if REPLY_PREFIX.match(mail.subject) else None
     if key or ours or tag:
         analysis.kind, analysis.key = "reply", key
-        tagged = tag[1].upper() if tag and tag[1].upper().startswith("TS") else None
+        tagged = tag[1].upper() if tag and tag[1].upper()[:2] in ("TS", "HD") else None
         analysis.draft_key = key.draft_key if key else tagged
         # Every key must verify, and all must name the same draft and revision: a key copied from another
         # draft's mail next to this one's is a forgery, not a typo.
@@ -334,6 +336,12 @@ def analyze(
     if sub is None:
         return analysis
     analysis.submission = sub
+    analysis.question = questions.recognize(settings, mail, sub.preview_text, analysis.role)
+    if analysis.question is not None:
+        analysis.kind, sub.category = "question", "qa"
+        if analysis.role == "unknown":
+            analysis.role = "citizen"
+            sub.warnings = [w for w in sub.warnings if not w.startswith(NOT_A_DEPARTMENT)]
     analysis.warnings = sub.warnings
     analysis.attachments = [
         {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use} for f in sub.files
@@ -368,6 +376,7 @@ def as_json(a: Analysis) -> dict:
         "source": sub.source if sub else None,
         "department": sub.department if sub else None,
         "document": doc,
+        "question": a.question.as_json() if a.question else None,
         "deadline": a.deadline.as_json() if a.deadline is not None else None,
         "body_html": sub.body_html if sub else None,
         "attachments": a.attachments,

@@ -196,6 +196,9 @@ def cmd_presets(args) -> int:
             for step in settings.escalation
         )
         print(f"  nhắc hạn: {ladder}; giờ làm việc {settings.calendar.office_hours}")
+        if settings.questions.topics:
+            fields = ", ".join(f"{key} ({topic.name})" for key, topic in settings.questions.topics.items())
+            print(f"  hỏi đáp — lĩnh vực: {fields}")
     return 0
 
 
