@@ -44,8 +44,12 @@ COMMANDS = [
     ("unpublish", re.compile(r"^(go bai|go|ha bai|unpublish|take down)\b")),
     ("acknowledge", re.compile(r"^(da nhan|nhan duoc|acknowledged?|noted|received)\b")),
     ("schedule", re.compile(r"^(dang luc|dang vao luc|hen gio dang|publish at|schedule)\b")),
+    ("set_coefficient", re.compile(r"^(dat he so|he so|coefficient)\b")),
     ("approve", re.compile(r"^(duyet|dong y|ok|okay|approved?|yes)\b")),
 ]
+# Actions that may carry a royalty coefficient: "Duyệt, hệ số 8", "Hệ số 6", "Hệ số: 1,5".
+WITH_COEFFICIENT = ("approve", "set_coefficient")
+COEFFICIENT = re.compile(r"\b(?:he so|coefficient)\s*(?:la\b)?\s*[:=]?\s*(\d+(?:[.,]\d+)?)?")
 DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\b")
 TIME = re.compile(r"\b(\d{1,2})\s*[:hg]\s*(\d{2})?\b", re.IGNORECASE)
 
@@ -55,6 +59,7 @@ class Command:
     action: str  # approve | reject | request_changes | unpublish | acknowledge | schedule
     reason: str = ""
     at: datetime | None = None  # schedule: when to publish
+    coefficient: float | None = None  # the royalty coefficient given with it
 
 
 def _boundary(lines: list[str], i: int) -> bool:
@@ -121,7 +126,14 @@ def parse_command(text: str, now: datetime, tz: str = "Asia/Ho_Chi_Minh") -> Com
         m = pattern.match(folded)
         if not m:
             continue
-        if action in ("approve", "acknowledge"):
+        if action in WITH_COEFFICIENT:
+            given = COEFFICIENT.search(folded)
+            if given is None:
+                return Command(action)
+            if given[1] is None and action == "approve":
+                return None  # "Duyệt, hệ số cao": a coefficient meant but not written; asked again
+            return Command(action, coefficient=float(given[1].replace(",", ".")) if given[1] else None)
+        if action == "acknowledge":
             return Command(action)
         if action == "schedule":  # "Đăng lúc 07:00 25/11": the colon belongs to the time
             rest = " ".join(first.split()[len(m[1].split()) :]).lstrip(": ")
