@@ -20,7 +20,7 @@ from scheduler.period_report import PeriodReport
 MONEY = '#,##0" đ"'
 DATE = "DD/MM/YYYY"
 PERCENT = "0.0%"
-COEFFICIENT = "0.0#"
+COEFFICIENT = "General"
 BOLD = Font(bold=True)
 ROYALTY_SHEET = "Nhuận bút"
 ROYALTY_HEADER_ROW = 4  # title, basis, unit value, then the header
