@@ -7,6 +7,7 @@ crash sends the same message.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email import policy
@@ -118,7 +119,7 @@ def compose(
     """``attachments``: (file name, content type, bytes); ``inline``: images the HTML shows, by name, as
     (content type, bytes); the template finds their Content-IDs in ``cid[name]``."""
     domain = settings.smtp.from_address.rpartition("@")[2]
-    cids = {name: make_msgid(name, domain=domain)[1:-1] for name in inline or {}}
+    cids = {name: f"{name}.{secrets.token_hex(8)}@{domain}" for name in inline or {}}
     ctx = {"site": settings, "cid": cids, **context}
     msg = EmailMessage()
     msg["From"] = Address(settings.smtp.from_name, addr_spec=settings.smtp.from_address)

@@ -150,7 +150,7 @@ def test_royalty_list_and_monthly_report_mailed_once_with_their_files(november, 
     assert files["bieu-do-2026-11.png"].startswith(b"\x89PNG")
     html = parsed(report).get_body(("html",))
     cid = next(p["Content-ID"] for p in parsed(report).walk() if p["Content-ID"])
-    assert f'src="cid:{cid.strip("<>")}"' in html.get_content()
+    assert f'src="cid:{cid.strip().strip("<>")}"' in html.get_content()
     summary = xlsx_as_csv(files["bao-cao-2026-11.xlsx"], tmp_path)
     values = {row[0]: row[1] for row in summary if len(row) > 1}
     assert values["Bài nhận"] == "6" and values["Bài đã đăng"] == "3" and values["Bài tạm giữ (có dấu mật)"] == "1"

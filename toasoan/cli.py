@@ -196,6 +196,20 @@ def cmd_presets(args) -> int:
             for step in settings.escalation
         )
         print(f"  nhắc hạn: {ladder}; giờ làm việc {settings.calendar.office_hours}")
+        if settings.royalties:
+            genres = ", ".join(
+                f"{g.name.split(' (')[0]} {g.min:g}–{g.max:g}" for g in settings.royalties.genres.values()
+            )
+            print(
+                f"  nhuận bút ({settings.royalties.article}): {genres}; một hệ số {settings.royalties.unit_value:,} đ"
+            )
+        periods = {"month": "tháng", "quarter": "quý", "half_year": "6 tháng", "year": "năm"}
+        for report in settings.reports:
+            print(f"  báo cáo mỗi {periods[report.every]} ({report.article}) gửi {', '.join(report.to)}")
+        if settings.quota:
+            print(
+                f"  định mức {settings.quota.items_per_month} tin, bài/tháng mỗi thành viên ({settings.quota.article})"
+            )
     return 0
 
 
