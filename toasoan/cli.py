@@ -375,7 +375,7 @@ def _month(args) -> str:
 def _report_royalties(args) -> int:
     """The month's royalty list: one line per item and the total; --xlsx writes the office's spreadsheet."""
     from newsroom.mails import dong, number
-    from scheduler.periodic import royalty_mail
+    from newsroom.royalties import royalty_list
     from scheduler.periods import Period
     from scheduler.spreadsheets import royalty_workbook
 
@@ -384,7 +384,7 @@ def _report_royalties(args) -> int:
         raise SystemExit("cấu hình không có [royalties]")
     period = Period.parse("month", _month(args))
     with _database(settings)() as session:
-        _, royalties = royalty_mail(settings, session, period, _clock(args)())
+        royalties = royalty_list(session, settings, *period.bounds(settings.timezone), _clock(args)())
     if args.xlsx:
         title = f"Danh sách nhuận bút tin, bài {period.name} — {settings.site_name}"
         Path(args.xlsx).write_bytes(royalty_workbook(royalties, title))
