@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bs4 import BeautifulSoup
+import lxml.html
 
-from intake import classify, document, forward, media, office, replies, vietnamese
+from intake import classify, document, forward, media, office, questions, replies, vietnamese
 from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse, size_text
 from intake.sandbox import SANDBOX, ParseLimit
 from intake.sanitize import sanitize
 from newsroom import replykey
 from newsroom.settings import Settings
-from newsroom.workflow import FileData, Submission
+from newsroom.submission import FileData, Submission
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
@@ -45,19 +45,21 @@ ZIPPED = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".zip", ".epub"}
 MAX_UNZIPPED = 200 * 1024 * 1024
 MAX_RATIO = 100
 REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
-TRACKING_TAG = re.compile(r"\[(TS\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
+TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
+NOT_A_DEPARTMENT = "người gửi"  # the warning about a sender outside the roster; not said of a citizen
 DeadlineFn = Callable[[str, datetime, dict, bool], Any]  # category, received, document facts, own issuer
 
 
 @dataclass
 class Analysis:
-    kind: str  # submission | reply | auto_reply | bounce | refused
+    kind: str  # submission | question | reply | auto_reply | bounce | refused
     mail: Mail
     reason: str = ""
     role: str = "unknown"
     submission: Submission | None = None
+    question: questions.QuestionInfo | None = None
     command: replies.Command | None = None
     key: replykey.ReplyKey | None = None
     key_valid: bool = False
@@ -119,6 +121,18 @@ def _title(mail: Mail, headings: list[str], text: str) -> str:
     return "(không có tiêu đề)"
 
 
+def _fragment(html: str) -> lxml.html.HtmlElement:
+    """The sanitised body as one tree (lxml's HTML parser, in C), read for its text, its emptiness and
+    the preview."""
+    return lxml.html.fragment_fromstring(html, create_parent="div") if html else lxml.html.Element("div")
+
+
+def _inner_html(tree: lxml.html.HtmlElement) -> str:
+    return htmllib.escape(tree.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in tree
+    )
+
+
 BYLINE = re.compile(
     r"^\s*(tác giả|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tin|bài|ảnh)\s*:\s*(.{2,80})$",
     re.IGNORECASE | re.MULTILINE,
@@ -128,7 +142,7 @@ SOURCE = re.compile(r"^\s*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILI
 
 def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submission | None:
     body_html, text, headings, files, warnings = "", "", [], [], []
-    docx_done = False
+    docx_done = text_from_body = False
     pdf_texts: list[str] = []
     forwarded = forward.unwrap(mail)
     if forwarded is not None:
@@ -206,8 +220,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
             text = "\n\n".join([mail.text.strip(), *filter(None, pdf_texts)]).strip()
             body_html = _text_to_html(text)
         elif mail.html.strip():
-            body_html = mail.html
-            text = BeautifulSoup(mail.html, "html.parser").get_text("\n")
+            body_html, text_from_body = mail.html, True  # its text is read from the sanitised tree below
         else:
             text = mail.text
             body_html = _text_to_html(mail.text)
@@ -217,7 +230,10 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
             body_html += f'<figure><img src="cid:{f.ref or f.filename}" alt="{htmllib.escape(f.filename)}"></figure>'
             f.ref = f.ref or f.filename
     body_html = sanitize(body_html).strip()
-    if not BeautifulSoup(body_html, "html.parser").get_text().strip() and not files:
+    tree = _fragment(body_html)
+    if text_from_body:
+        text = "\n".join(tree.itertext())
+    if not "".join(tree.itertext()).strip() and not files:
         analysis.kind, analysis.reason = "refused", "thư không có nội dung và không có tệp đính kèm"
         return None
     if vietnamese.has_no_diacritics(text):
@@ -229,7 +245,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     doc = document.extract(text)
     department = settings.department_of(mail.sender_address)
     if analysis.role == "unknown" and settings.departments:
-        warnings.append(f"người gửi {mail.sender_address} không có trong danh sách đơn vị của trang")
+        warnings.append(f"{NOT_A_DEPARTMENT} {mail.sender_address} không có trong danh sách đơn vị của trang")
     original = (forwarded.sender_name or forwarded.sender_address) if forwarded else None
     author = m[2].strip() if (m := BYLINE.search(text)) else (original or mail.sender_name or None)
     source = (
@@ -241,14 +257,15 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
     if secrecy != "none":
         stamp = dict(classify.SECRECY)[secrecy]
         held = f"tài liệu có dấu {stamp}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
-    soup = BeautifulSoup(body_html, "html.parser")
-    for img in soup.find_all("img"):
-        img.replace_with(f"[ảnh: {img.get('alt') or 'không có mô tả'}]")
-    preview_text = re.sub(r"\n{3,}", "\n\n", soup.get_text("\n")).strip()[:3000]
+    for img in list(tree.iter("img")):  # the preview says where a picture is; mail clients block cid: images
+        label = lxml.html.Element("span")
+        label.text, label.tail = f"[ảnh: {img.get('alt') or 'không có mô tả'}]", img.tail
+        img.getparent().replace(img, label)
+    preview_text = re.sub(r"\n{3,}", "\n\n", "\n".join(tree.itertext())).strip()[:3000]
     return Submission(
         title=_title(mail, headings, text),
         body_html=body_html,
-        preview_html=str(soup),
+        preview_html=_inner_html(tree),
         preview_text=preview_text,
         sender_address=mail.sender_address,
         sender_name=mail.sender_name,
@@ -292,7 +309,7 @@ def analyze(
     tag = TRACKING_TAG.search(mail.subject) if REPLY_PREFIX.match(mail.subject) else None
     if key or ours or tag:
         analysis.kind, analysis.key = "reply", key
-        tagged = tag[1].upper() if tag and tag[1].upper().startswith("TS") else None
+        tagged = tag[1].upper() if tag and tag[1].upper()[:2] in ("TS", "HD") else None
         analysis.draft_key = key.draft_key if key else tagged
         # Every key must verify, and all must name the same draft and revision: a key copied from another
         # draft's mail next to this one's is a forgery, not a typo.
@@ -319,6 +336,12 @@ def analyze(
     if sub is None:
         return analysis
     analysis.submission = sub
+    analysis.question = questions.recognize(settings, mail, sub.preview_text, analysis.role)
+    if analysis.question is not None:
+        analysis.kind, sub.category = "question", "qa"
+        if analysis.role == "unknown":
+            analysis.role = "citizen"
+            sub.warnings = [w for w in sub.warnings if not w.startswith(NOT_A_DEPARTMENT)]
     analysis.warnings = sub.warnings
     analysis.attachments = [
         {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use} for f in sub.files
@@ -353,6 +376,7 @@ def as_json(a: Analysis) -> dict:
         "source": sub.source if sub else None,
         "department": sub.department if sub else None,
         "document": doc,
+        "question": a.question.as_json() if a.question else None,
         "deadline": a.deadline.as_json() if a.deadline is not None else None,
         "body_html": sub.body_html if sub else None,
         "attachments": a.attachments,

@@ -6,24 +6,41 @@ list nesting, merged cells or inline images, which a faithful draft needs.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass, field
 from html import escape
 
-from docx import Document
-from docx.oxml import parse_xml
-from docx.oxml.ns import qn
-
 from intake import document, vietnamese
 
+# Element names in Clark notation ("{namespace}name"), as python-docx's qn writes them but cached: a long
+# document asks for the same few dozen names hundreds of thousands of times. Ours, so that importing this
+# module (as the sandbox's caller does, to name the function and read its result) does not load python-docx.
+PREFIXES = {
+    "w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+}
+
+
+@functools.cache
+def qn(name: str) -> str:
+    prefix, _, local = name.partition(":")
+    return f"{{{PREFIXES[prefix]}}}{local}"
+
+
 HEADING_STYLE = re.compile(r"^(?:heading|tiêu đề|title)\s*(\d)?$", re.IGNORECASE)
-NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+NS = {"w": PREFIXES["w"]}
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 VML = "{urn:schemas-microsoft-com:vml}"
 NOTE_KINDS = {"footnoteReference": ("footnotes", "fn"), "endnoteReference": ("endnotes", "en")}
 LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+W_T, W_VAL = qn("w:t"), qn("w:val")
+PLAIN_RUN_CHILDREN = {qn("w:tab"): " ", qn("w:noBreakHyphen"): "-", qn("w:br"): "<br>", qn("w:cr"): "<br>"}
+PICTURES = {qn("w:drawing"), qn("w:pict"), qn("w:object")}
 
 
 @dataclass
@@ -39,9 +56,12 @@ class _Converter:
     def __init__(self, doc):
         self.doc = doc
         self.out = Converted(html="")
+        self.text: list[str] = []  # the paragraphs' text, joined once at the end
         self.list_formats = self._numbering_formats()
         self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
         self.style_fonts = self._style_fonts()
+        self.style_headings: dict[str, int | None] = {}
+        self.style_lists: dict[str, tuple[str | None, int | None]] = {}
         self.legacy = self._legacy_encodings()
         self.part = doc.part  # whose relationships links and images refer to: the document, or a notes part
         self.note_parts: dict[str, object] = {}
@@ -54,6 +74,8 @@ class _Converter:
         for rel in self.doc.part.rels.values():
             if rel.reltype.endswith("/" + kind) and not rel.is_external:
                 self.note_parts[kind] = rel.target_part
+                from docx.oxml import parse_xml  # loaded already: python-docx opened the document
+
                 root = parse_xml(rel.target_part.blob)
                 return {note.get(qn("w:id")): note for note in root if note.get(qn("w:type")) in (None, "normal")}
         return {}
@@ -97,8 +119,12 @@ class _Converter:
     def _legacy_encodings(self) -> set[str]:
         """The legacy encodings this document really uses: judged on all the text set in each kind of font
         at once, because many files name .VnTime over text that is already Unicode."""
+        body = self.doc.element.body
+        fonts = {*self.style_fonts.values(), *(_rfonts_name(el) for el in body.iter(qn("w:rFonts")))}
+        if not any(vietnamese.font_encoding(font) for font in fonts):
+            return set()  # most documents: no legacy font anywhere, no need to look at each run
         texts: dict[str, list[str]] = {}
-        for r in self.doc.element.body.iter(qn("w:r")):
+        for r in body.iter(qn("w:r")):
             encoding = vietnamese.font_encoding(self.run_font(r))
             if encoding:
                 texts.setdefault(encoding.removesuffix("_caps"), []).extend(t.text or "" for t in r.iter(qn("w:t")))
@@ -136,13 +162,13 @@ class _Converter:
     def runs(self, p_el) -> str:
         """A paragraph's inline content; neighbouring runs with the same formatting are merged, so a word
         typed in several runs (or a letter per font) stays one word in one <strong>."""
-        segments: list[list] = []  # [formatting or None for ready HTML, html]
+        segments: list[tuple[tuple | None, list[str]]] = []  # (formatting or None for ready HTML, pieces)
 
         def add(formatting: tuple | None, html: str) -> None:
             if formatting is not None and segments and segments[-1][0] == formatting:
-                segments[-1][1] += html
+                segments[-1][1].append(html)
             elif html:
-                segments.append([formatting, html])
+                segments.append((formatting, [html]))
 
         for child in p_el:
             if child.tag == qn("w:r"):
@@ -154,7 +180,9 @@ class _Converter:
                 add(None, f'<a href="{escape(href)}">{inner}</a>' if href else inner)
             elif child.tag in (qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), qn("w:sdt")):
                 add(None, self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
-        return "".join(_wrap(formatting, html) if formatting else html for formatting, html in segments)
+        return "".join(
+            _wrap(formatting, "".join(pieces)) if formatting else "".join(pieces) for formatting, pieces in segments
+        )
 
     def run(self, r) -> tuple[tuple, str]:
         """(formatting tags, innermost first; the run's HTML)"""
@@ -164,16 +192,13 @@ class _Converter:
             encoding = None
         pieces = []
         for child in r:
-            if child.tag == qn("w:t"):
+            tag = child.tag
+            if tag == W_T:
                 text = child.text or ""
                 pieces.append(escape(vietnamese.convert(text, encoding) if encoding else text))
-            elif child.tag == qn("w:tab"):
-                pieces.append(" ")
-            elif child.tag == qn("w:noBreakHyphen"):
-                pieces.append("-")
-            elif child.tag in (qn("w:br"), qn("w:cr")):
-                pieces.append("<br>")
-            elif child.tag in (qn("w:drawing"), qn("w:pict"), qn("w:object")):
+            elif tag in PLAIN_RUN_CHILDREN:
+                pieces.append(PLAIN_RUN_CHILDREN[tag])
+            elif tag in PICTURES:
                 pieces.append(self.image(child))
                 self.text_boxes(child)
             elif child.tag == MC + "AlternateContent":  # the same object twice: read one branch
@@ -189,12 +214,14 @@ class _Converter:
         if not html.strip() or rpr is None:
             return (), html
 
-        def on(tag: str) -> bool:
-            el = rpr.find(qn(tag))
-            return el is not None and el.get(qn("w:val"), "true") not in ("0", "false", "none")
+        props = {child.tag: child for child in rpr}  # one pass over the properties, not one search for each
 
-        va = rpr.find(qn("w:vertAlign"))
-        vert = va.get(qn("w:val")) if va is not None else None
+        def on(tag: str) -> bool:
+            el = props.get(qn(tag))
+            return el is not None and el.get(W_VAL, "true") not in ("0", "false", "none")
+
+        va = props.get(qn("w:vertAlign"))
+        vert = va.get(W_VAL) if va is not None else None
         formatting = tuple(
             tag
             for flag, tag in (
@@ -262,62 +289,74 @@ class _Converter:
 
     # -- blocks -----------------------------------------------------------------------------------
     def paragraph_style(self, p_el) -> str:
-        ppr = p_el.pPr
-        pstyle = ppr.find(qn("w:pStyle")) if ppr is not None else None
+        pstyle = p_el.find("./w:pPr/w:pStyle", NS)
         return pstyle.get(qn("w:val")) if pstyle is not None else "Normal"
 
-    def heading_level(self, p_el) -> int | None:
-        ppr = p_el.pPr
-        if ppr is not None:
-            outline = ppr.find(qn("w:outlineLvl"))
-            if outline is not None and int(outline.get(qn("w:val"))) < 6:
-                return int(outline.get(qn("w:val"))) + 1
-        for element in self.style_chain(self.paragraph_style(p_el)):
+    def heading_level(self, p_el, style_id: str) -> int | None:
+        outline = p_el.find("./w:pPr/w:outlineLvl", NS)
+        if outline is not None and int(outline.get(qn("w:val"))) < 6:
+            return int(outline.get(qn("w:val"))) + 1
+        if style_id not in self.style_headings:  # a long document has thousands of paragraphs, a few styles
+            self.style_headings[style_id] = self._style_heading(style_id)
+        return self.style_headings[style_id]
+
+    def _style_heading(self, style_id: str) -> int | None:
+        for element in self.style_chain(style_id):
             name = element.find(qn("w:name"))
             for label in (name.get(qn("w:val")) if name is not None else "", element.get(qn("w:styleId"))):
                 if m := HEADING_STYLE.match(label or ""):
                     return int(m[1]) if m[1] else 1
         return None
 
-    def list_info(self, p_el) -> tuple[str, int] | None:
+    def list_info(self, p_el, style_id: str) -> tuple[str, int] | None:
         """(list tag, level) from the paragraph's numbering, or its style's ("List Bullet" keeps it there)."""
         own = p_el.find("./w:pPr/w:numPr", NS)
         num_id = own.find(qn("w:numId")) if own is not None else None
         level = own.find(qn("w:ilvl")) if own is not None else None
-        depth_from_name = None
+        num = num_id.get(qn("w:val")) if num_id is not None else None
+        lvl = int(level.get(qn("w:val"))) if level is not None else None
         if num_id is None:
-            for element in self.style_chain(self.paragraph_style(p_el)):
-                style_num = element.find("./w:pPr/w:numPr", NS)
-                if style_num is not None and style_num.find(qn("w:numId")) is not None:
-                    num_id = style_num.find(qn("w:numId"))
-                    level = level if level is not None else style_num.find(qn("w:ilvl"))
-                    name = element.find(qn("w:name"))
-                    depth_from_name = LIST_STYLE_DEPTH.match(name.get(qn("w:val")) if name is not None else "")
-                    break
-        if num_id is None or num_id.get(qn("w:val")) == "0":
+            if style_id not in self.style_lists:
+                self.style_lists[style_id] = self._style_list(style_id)
+            num, style_level = self.style_lists[style_id]
+            lvl = lvl if lvl is not None else style_level
+        if num is None or num == "0":
             return None
-        lvl = int(level.get(qn("w:val"))) if level is not None else 0
-        if level is None and depth_from_name:
-            lvl = int(depth_from_name[1]) - 1  # Word's "List Bullet 2" is a second-level list of its own
-        return self.list_formats.get((num_id.get(qn("w:val")), lvl), "ul"), lvl
+        lvl = lvl or 0
+        return self.list_formats.get((num, lvl), "ul"), lvl
+
+    def _style_list(self, style_id: str) -> tuple[str | None, int | None]:
+        """(numId, level) a paragraph style gives its paragraphs; Word's "List Bullet 2" is a second-level
+        list of its own when the style names no level."""
+        for element in self.style_chain(style_id):
+            style_num = element.find("./w:pPr/w:numPr", NS)
+            if style_num is not None and (num_id := style_num.find(qn("w:numId"))) is not None:
+                level = style_num.find(qn("w:ilvl"))
+                if level is not None:
+                    return num_id.get(qn("w:val")), int(level.get(qn("w:val")))
+                name = element.find(qn("w:name"))
+                depth = LIST_STYLE_DEPTH.match(name.get(qn("w:val")) if name is not None else "")
+                return num_id.get(qn("w:val")), int(depth[1]) - 1 if depth else None
+        return None, None
 
     def paragraph(self, p_el) -> tuple[str, tuple[str, int] | None]:
         inner = self.runs(p_el).strip()
         text = re.sub(r"<[^>]+>", "", inner)
         if text.strip():
-            self.out.text += text + "\n"
-        level = self.heading_level(p_el)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
+            self.text.append(text)
+        style_id = self.paragraph_style(p_el)
+        level = self.heading_level(p_el, style_id)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
         if not level and text.strip().rstrip(":") in document.TYPES:
             level = 2  # the title line of an administrative document: QUYẾT ĐỊNH, KẾ HOẠCH, CÔNG ĐIỆN …
         if level and inner:
             self.out.headings.append(text)
             return f"<h{level}>{inner}</h{level}>", None
-        info = self.list_info(p_el)
+        info = self.list_info(p_el, style_id)
         if info is not None:
             return inner, info
         if not inner:
             return "", None
-        jc = p_el.pPr.find(qn("w:jc")) if p_el.pPr is not None else None
+        jc = p_el.find("./w:pPr/w:jc", NS)
         centred = jc is not None and jc.get(qn("w:val")) == "center"
         cls = ' class="has-text-align-center"' if centred else ""
         return f"<p{cls}>{inner}</p>", None
@@ -440,7 +479,10 @@ def _rfonts_name(rfonts) -> str | None:
 
 
 def docx_to_html(data: bytes) -> Converted:
+    from docx import Document
+
     doc = Document(io.BytesIO(data))
     conv = _Converter(doc)
     conv.out.html = conv.blocks(doc.element.body) + conv.notes_html()
+    conv.out.text = "".join(line + "\n" for line in conv.text)
     return conv.out

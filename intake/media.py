@@ -11,8 +11,6 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageOps
-
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is plenty; larger is a decompression bomb or a mistake
 
@@ -27,6 +25,8 @@ class Cleaned:
 
 def clean_image(data: bytes, filename: str) -> Cleaned:
     """Orientation applied, metadata (GPS included) dropped; raises ValueError for what is not a picture."""
+    from PIL import Image, ImageOps  # Pillow is loaded only for messages with pictures
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         with Image.open(io.BytesIO(data)) as opened:

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-from bs4 import BeautifulSoup
 
 from intake.classify import fold
 
@@ -37,8 +35,13 @@ SIGNATURE = re.compile(
 )
 QUOTE_BLOCKS = "blockquote, div.gmail_quote, div#appendonsend, div#divRplyFwdMsg, div.moz-cite-prefix, div.zmail_extra"
 
-# Folded (lower case, no diacritics) first words of each command; the order matters ("khong duyet" first).
+# Folded (lower case, no diacritics) first words of each command; the order matters ("khong duyet" first,
+# "duyet, dang" before "duyet"). The last four answer citizens' questions (newsroom/questions.py).
 COMMANDS = [
+    ("approve_publish", re.compile(r"^(duyet\W*(va\W*)?dang|approve and publish)\b")),
+    ("extend", re.compile(r"^(gia han|xin gia han|extend)\b")),
+    ("out_of_scope", re.compile(r"^(ngoai pham vi|khong thuoc pham vi|khong thuoc tham quyen|out of scope)\b")),
+    ("forward", re.compile(r"^(chuyen don vi|chuyen cho|chuyen|forward)\b")),
     ("reject", re.compile(r"^(tu choi|khong duyet|khong dong y|reject(ed)?|declined?)\b")),
     ("request_changes", re.compile(r"^(sua|yeu cau sua|can sua|changes?|revise|edit)\b")),
     ("unpublish", re.compile(r"^(go bai|go|ha bai|unpublish|take down)\b")),
@@ -56,9 +59,10 @@ TIME = re.compile(r"\b(\d{1,2})\s*[:hg]\s*(\d{2})?\b", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # approve | reject | request_changes | unpublish | acknowledge | schedule
+    action: str  # approve | reject | request_changes | unpublish | acknowledge | schedule | approve_publish |
+    #             extend | out_of_scope | forward
     reason: str = ""
-    at: datetime | None = None  # schedule: when to publish
+    at: datetime | None = None  # schedule: when to publish; extend: the new deadline (end of the day named)
     coefficient: float | None = None  # the royalty coefficient given with it
 
 
@@ -74,6 +78,8 @@ def reply_text(text: str, html: str) -> str:
     """What the person wrote, above the quoted original and the signature (or below it, for the few
     who answer under the quote)."""
     if not text.strip() and html:
+        from bs4 import BeautifulSoup  # rare (replies written in HTML alone) and slow to import
+
         soup = BeautifulSoup(html, "html.parser")
         for quoted in soup.select(QUOTE_BLOCKS):
             quoted.decompose()
@@ -114,6 +120,31 @@ def _when(text: str, now: datetime, tz: str) -> datetime | None:
     return moment
 
 
+QUESTION_ACTIONS = ("extend", "out_of_scope", "forward")
+
+
+def for_drafts(command: Command | None) -> Command | None:
+    """A command read on a draft: "Duyệt, đăng" is "Duyệt" there, and the question commands mean nothing."""
+    if command is None or command.action in QUESTION_ACTIONS:
+        return None
+    return Command("approve") if command.action == "approve_publish" else command
+
+
+def _day(text: str, now: datetime, tz: str) -> datetime | None:
+    """'20/12/2026' or '20/12': the end of that day (24:00, as the law counts a day) in the site's zone."""
+    date_m = DATE.search(text)
+    if not date_m:
+        return None
+    local_now = now.astimezone(ZoneInfo(tz))
+    try:
+        day = datetime(int(date_m[3] or local_now.year), int(date_m[2]), int(date_m[1]), tzinfo=ZoneInfo(tz))
+    except ValueError:
+        return None
+    if date_m[3] is None and day.date() < local_now.date():
+        day = day.replace(year=day.year + 1)
+    return day + timedelta(days=1)
+
+
 def parse_command(text: str, now: datetime, tz: str = "Asia/Ho_Chi_Minh") -> Command | None:
     """The command on the first line; ``now`` (when the reply was received) completes a date written
     without its year."""
@@ -133,8 +164,14 @@ def parse_command(text: str, now: datetime, tz: str = "Asia/Ho_Chi_Minh") -> Com
             if given[1] is None and action == "approve":
                 return None  # "Duyệt, hệ số cao": a coefficient meant but not written; asked again
             return Command(action, coefficient=float(given[1].replace(",", ".")) if given[1] else None)
-        if action == "acknowledge":
+        if action in ("acknowledge", "approve_publish"):
             return Command(action)
+        if action == "extend":  # "Gia hạn: 20/12/2026 - lý do": the answer is due by the end of that day
+            rest = " ".join(first.split()[len(m[1].split()) :]).lstrip(": ")
+            day = _day(rest, now, tz)
+            reason = DATE.sub("", rest, count=1).strip(" :-–,.")
+            reason = " ".join([reason, *(line.strip() for line in lines[1:])]).strip()
+            return Command(action, reason, day) if day else None
         if action == "schedule":  # "Đăng lúc 07:00 25/11": the colon belongs to the time
             rest = " ".join(first.split()[len(m[1].split()) :]).lstrip(": ")
             at = _when(rest, now, tz)

@@ -8,6 +8,7 @@ processed again: the caller only moves it to the processed folder.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -15,13 +16,14 @@ from types import SimpleNamespace
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake import bounces
+from intake import bounces, handlers, replies
 from intake.analyze import Analysis, DeadlineFn, analyze
 from intake.authentication import verify
 from intake.message import size_text
 from newsroom import replykey, workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
+from newsroom.questions import Times
 from newsroom.records import Draft, IncomingMessage, OutboxMail
 from newsroom.settings import Settings
 
@@ -44,9 +46,11 @@ class Intake:
         archive: Archive,
         deadline_fn: DeadlineFn,
         clock: Clock,
+        question_times: Callable[[datetime], Times] | None = None,
     ):
+        """``question_times`` gives a new citizen's question its dates (the scheduler's working calendar)."""
         self.settings, self.factory, self.archive, self.deadline_fn = settings, factory, archive, deadline_fn
-        self.clock = clock
+        self.clock, self.question_times = clock, question_times
 
     def seen(self, where: Where) -> bool:
         with self.factory() as session:
@@ -105,7 +109,7 @@ class Intake:
             incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at, now)
             try:
                 with session.begin_nested():
-                    getattr(self, f"_on_{analysis.kind}")(session, analysis, incoming, now)
+                    handlers.handler_for(self, analysis, session).execute(session, incoming, now)
             except Exception as exc:  # recorded and moved on: one bad message must not block the inbox
                 log.exception("lỗi khi xử lý thư %s (sha256 %s)", where, sha)
                 incoming.outcome = f"lỗi xử lý: {type(exc).__name__}: {exc}"[:1000]
@@ -125,7 +129,7 @@ class Intake:
             if analysis.kind not in ("auto_reply", "bounce"):
                 analysis.kind, analysis.reason = "refused", reason
             incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at, now)
-            getattr(self, f"_on_{analysis.kind}")(session, analysis, incoming, now)
+            handlers.handler_for(self, analysis, session).execute(session, incoming, now)
             return incoming
 
     def _record(self, session, where, sha, analysis, kind, outcome, received_at, now) -> IncomingMessage:
@@ -154,6 +158,7 @@ class Intake:
 
     def _on_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail
+        a.command = replies.for_drafts(a.command)
         if a.command is not None and a.command.action == "acknowledge":
             self._acknowledge(session, a, incoming, now)
             return
@@ -251,7 +256,7 @@ class Intake:
     def _ignore(session: Session, incoming: IncomingMessage, now: datetime, why: str, code: str) -> None:
         """A reply that may not act: logged and audited, never answered, so nothing leaks to its sender."""
         incoming.outcome = f"{why}: bỏ qua"
-        log.warning("trả lời từ %s bị bỏ qua: %s", incoming.sender, why)
+        log.warning("trả lời (bản ghi %s) bị bỏ qua: %s", incoming.id, why)
         workflow.audit(
             session, None, incoming.sender or "", "reply_ignored", now, reason=code, message_id=incoming.message_id
         )
@@ -276,7 +281,7 @@ class Intake:
         return replykey.make(self.settings.secret.resolve(), draft.key, draft.latest.number)
 
     def _on_auto_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
-        log.info("thư tự động từ %s: %s", a.mail.sender_address, a.reason)
+        log.info("thư tự động (bản ghi %s): %s", incoming.id, a.reason)
 
     def _on_bounce(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         """A bounce of mail we sent marks the address as failing; the office is told once."""
@@ -293,7 +298,7 @@ class Intake:
 
     def _on_refused(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail
-        log.warning("từ chối thư của %s: %s", mail.sender_address, a.reason)
+        log.warning("từ chối thư (bản ghi %s): %s", incoming.id, a.reason)
         recent = session.scalar(
             select(IncomingMessage.id)
             .where(

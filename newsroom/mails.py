@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from newsroom.lifecycle import DRAFT
 from newsroom.settings import Settings
 
 _env = Environment(
@@ -45,16 +46,7 @@ CATEGORY_NAMES = {
     "qa": "Hỏi đáp, góp ý",
     "other": "Thông tin khác",
 }
-STATUS_NAMES = {
-    "received": "mới nhận",
-    "in_review": "chờ duyệt",
-    "changes_requested": "chờ sửa",
-    "approved": "đã duyệt, đang đăng",
-    "published": "đã đăng",
-    "unpublished": "đã gỡ",
-    "rejected": "bị từ chối",
-    "held": "tạm giữ",
-}
+STATUS_NAMES = DRAFT.states
 
 
 def when(moment: datetime | None, tz: str) -> str:
@@ -83,6 +75,11 @@ _env.filters["dong"] = dong
 _env.filters["number"] = number
 _env.globals["category_name"] = lambda key: CATEGORY_NAMES.get(key, key)
 _env.globals["status_name"] = lambda key: STATUS_NAMES.get(key, key)
+
+
+def render(template: str, context: dict) -> str:
+    """One template rendered on its own: the text of a mail whose HTML part shows it as it is."""
+    return _env.get_template(template).render(context)
 
 
 SUBJECT_FIELD = re.compile(rb"^Subject:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", re.MULTILINE)

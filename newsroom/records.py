@@ -167,6 +167,7 @@ class OutboxMail(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(500), unique=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     recipients: Mapped[list[Any]] = mapped_column()
     subject: Mapped[str] = mapped_column(Text)
@@ -200,6 +201,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id"), index=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(320))
     event: Mapped[str] = mapped_column(String(60))
@@ -247,3 +249,71 @@ class PeriodicRun(Base):
     done_at: Mapped[datetime]
     outcome: Mapped[str] = mapped_column(Text, default="")  # what was sent or written, or why it was skipped
     message_id: Mapped[str | None] = mapped_column(String(500))
+
+
+class Question(Base):
+    """A citizen's question or feedback: routed to a unit, answered within the legal period, maybe published.
+
+    ``due_at`` and ``very_overdue_at`` are stored whenever the clock (re)starts (receipt, extension);
+    "overdue" is read off them, never stored (newsroom.questions.phase)."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(20), unique=True)  # tracking code the citizen sees: HD00012
+    status: Mapped[str] = mapped_column(String(20), index=True)  # newsroom.lifecycle.QUESTION
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)  # the question as written (never logged)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    asker_address: Mapped[str] = mapped_column(String(320), index=True)
+    asker_name: Mapped[str] = mapped_column(String(300), default="")
+    via: Mapped[str] = mapped_column(String(20), default="mail")  # mail | qa_address | form
+    topic: Mapped[str | None] = mapped_column(String(60))
+    unit_name: Mapped[str | None] = mapped_column(String(300))
+    unit_address: Mapped[str | None] = mapped_column(String(320))
+    received_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    very_overdue_at: Mapped[datetime | None]
+    deadline_rule: Mapped[str | None] = mapped_column(String(60))
+    forward_at: Mapped[datetime | None]  # forwarded to the unit then, unless the board acts first
+    forwarded_at: Mapped[datetime | None]
+    answer_html: Mapped[str | None] = mapped_column(Text)
+    answer_by: Mapped[str | None] = mapped_column(String(320))
+    answered_at: Mapped[datetime | None]  # the citizen received the answer
+    closed_reason: Mapped[str | None] = mapped_column(Text)  # out of scope: why, and who is competent
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("drafts.id"))  # the published Q&A
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+    thread_root: Mapped[str | None] = mapped_column(String(500))  # the board's notification
+    asker_thread: Mapped[str | None] = mapped_column(String(500))  # the citizen's own first message
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    messages: Mapped[list[QuestionMessage]] = relationship(order_by="QuestionMessage.id", cascade="all, delete-orphan")
+
+
+class QuestionMessage(Base):
+    """One mail in a question's thread: the question, the citizen's follow-ups, the unit's answers."""
+
+    __tablename__ = "question_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    party: Mapped[str] = mapped_column(String(20))  # asker | unit | board
+    kind: Mapped[str] = mapped_column(String(20))  # question | follow_up | answer | extension
+    text: Mapped[str] = mapped_column(Text, default="")
+    incoming_id: Mapped[int | None] = mapped_column(ForeignKey("incoming_messages.id"))
+    at: Mapped[datetime]
+
+
+class QuestionAlert(Base):
+    """A reminder or an overdue / very overdue mail for one question to one person: sent once, across
+    restarts; the step names the deadline it counts to, so an extension starts a new series."""
+
+    __tablename__ = "question_alerts"
+    __table_args__ = (UniqueConstraint("question_id", "step", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    step: Mapped[str] = mapped_column(String(60))
+    recipient: Mapped[str] = mapped_column(String(320))
+    sent_at: Mapped[datetime]

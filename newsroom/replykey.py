@@ -2,6 +2,8 @@
 
 The key travels in the Reply-To plus-address (``bbt+ts00042-1-3f9a…@``) and in the subject tag, so a
 reply can be tied to one draft and one revision and a forged or cross-draft key is recognised.
+A citizen's question (``HD00012``) uses the same mechanism, with the party in place of the revision
+(``newsroom.questions.PARTIES``): one reply address per question and party, like Alaveteli's.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
-TOKEN_RE = re.compile(r"\b(ts\d{5,})-(\d{1,4})-([0-9a-f]{16})\b", re.IGNORECASE)
+TOKEN_RE = re.compile(r"\b((?:ts|hd)\d{5,})-(\d{1,4})-([0-9a-f]{16})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

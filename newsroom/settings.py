@@ -125,6 +125,12 @@ class CmsSettings(Strict):
         return self
 
 
+def _valid_address(v: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v):
+        raise ValueError(f"địa chỉ thư không hợp lệ: {v!r}")
+    return v.lower()
+
+
 class Person(Strict):
     name: str
     address: str
@@ -133,9 +139,7 @@ class Person(Strict):
     @field_validator("address")
     @classmethod
     def _lower(cls, v: str) -> str:
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", v):
-            raise ValueError(f"địa chỉ thư không hợp lệ: {v!r}")
-        return v.lower()
+        return _valid_address(v)
 
 
 class Department(Strict):
@@ -215,6 +219,59 @@ def _parse_span(text: str) -> tuple[time, time]:
     if not a < b:
         raise ValueError(f"giờ bắt đầu phải trước giờ kết thúc: {text!r}")
     return a, b
+
+
+class Topic(Strict):
+    """A field of citizens' questions (lĩnh vực) and the words that reveal it; data of the preset."""
+
+    name: str
+    unit: str = ""  # the office usually competent at this level (named only: the site gives the address)
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Unit(Strict):
+    """The unit competent to answer a topic's questions (the site's routing table, like FixMyStreet's
+    categories to bodies)."""
+
+    name: str
+    address: str
+
+    @field_validator("address")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return _valid_address(v)
+
+
+class Questions(Strict):
+    """Citizens' questions and feedback (hỏi đáp, góp ý, phản ánh kiến nghị): how they are recognised,
+    routed, timed and published. The answer period is the preset's rule for category ``qa``."""
+
+    addresses: list[str] = Field(default_factory=list)  # Q&A addresses delivered to the board's mailbox
+    form_senders: list[str] = Field(default_factory=list)  # the site's contact form: the citizen in Reply-To
+    topics: dict[str, Topic] = Field(default_factory=dict)
+    units: dict[str, Unit] = Field(default_factory=dict)  # topic id -> competent unit
+    default_unit: Unit | None = None  # for a topic with no unit of its own
+    auto_forward: bool = False  # forward to the unit at once instead of waiting for the board
+    forward_after_hours: float = Field(4, ge=0)  # working hours the board has to override the routing
+    reminders: list[int] = Field(default_factory=lambda: [3, 1])  # working days before the deadline
+    very_overdue_days: int = Field(15, gt=0)  # working days after the deadline
+    daily_limit: int = Field(3, ge=1)  # new questions a sender may open a day
+    show_names: bool = False  # publish the asker's full name instead of initials
+
+    @field_validator("addresses", "form_senders")
+    @classmethod
+    def _lower_all(cls, v: list[str]) -> list[str]:
+        return [a.lower() for a in v]
+
+    @model_validator(mode="after")
+    def _known_topics(self) -> Questions:
+        unknown = [t for t in self.units if t not in self.topics]
+        if unknown:
+            raise ValueError(f"units: không có lĩnh vực {', '.join(unknown)} trong questions.topics")
+        return self
+
+    def unit_for(self, topic: str | None) -> Unit | None:
+        return self.units.get(topic or "") or self.default_unit
 
 
 class Calendar(Strict):
@@ -349,6 +406,7 @@ class Settings(Strict):
     rules: dict[str, Rule] = Field(default_factory=dict)
     escalation: list[EscalationStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
     issuer_names: list[str] = Field(default_factory=list)  # how the site's own documents name their issuer
+    questions: Questions = Field(default_factory=Questions)
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
     max_attachments: int = 30

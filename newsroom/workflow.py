@@ -1,6 +1,7 @@
 """The one state machine every draft moves through.
 
-received → in_review ⇄ changes_requested → approved → published → unpublished, plus rejected and held.
+received → in_review ⇄ changes_requested → approved → published → unpublished, plus rejected and held;
+the allowed moves are the table ``newsroom.lifecycle.DRAFT``, and every move is audited as ``state``.
 Each function here is one step inside the caller's transaction: it changes the records, queues the
 mail the step causes in the outbox and writes an audit event, so either all of it happens or none.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from newsroom import mails, replykey, royalties
 from newsroom.archive import Archive
+from newsroom.lifecycle import DRAFT, TransitionRefused
 from newsroom.records import (
     AuditEvent,
     Decision,
@@ -32,41 +34,13 @@ from newsroom.records import (
     StoredFile,
 )
 from newsroom.settings import Person, Settings
+from newsroom.submission import FileData, Submission
 
 UNDECIDED = ("received", "in_review", "changes_requested")
 FINAL = ("approve", "schedule", "reject")
 APPROVALS = ("approve", "schedule")
 SCHEDULE_HORIZON = timedelta(days=365)  # "Đăng lúc" further ahead than this is asked again
 ACTION_NAMES = {"approve": "duyệt", "schedule": "duyệt và hẹn giờ đăng", "reject": "từ chối"}
-
-
-@dataclass
-class FileData:
-    filename: str
-    content_type: str
-    data: bytes
-    use: str  # body | image | download | ignored
-    ref: str | None = None
-
-
-@dataclass
-class Submission:
-    title: str
-    body_html: str
-    preview_html: str
-    preview_text: str
-    sender_address: str
-    sender_name: str
-    category: str
-    urgency: str = "normal"
-    secrecy: str = "none"
-    department: str | None = None
-    author: str | None = None
-    source: str | None = None
-    document: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    files: list[FileData] = field(default_factory=list)
-    held_reason: str | None = None
 
 
 class DecisionRefused(Exception):
@@ -78,6 +52,15 @@ def audit(session: Session, draft: Draft | None, actor: str, event: str, now: da
     session.add(AuditEvent(draft_id=draft.id if draft else None, actor=actor, event=event, detail=detail, at=now))
     if draft is not None:
         draft.updated_at = now
+
+
+def move(session: Session, draft: Draft, event: str, actor: str, now: datetime) -> None:
+    """The one way a draft changes state: allowed by the lifecycle table, recorded in the audit log."""
+    try:
+        before, after = DRAFT.move(draft, event)
+    except TransitionRefused as exc:
+        raise DecisionRefused(f"Bài {draft.key}: {exc}.") from None
+    audit(session, draft, actor, "state", now, by=event, **{"from": before, "to": after})
 
 
 def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage, now: datetime) -> OutboxMail:
@@ -301,8 +284,7 @@ def new_revision(
     draft.title = sub.title
     if draft.status == "changes_requested":
         resume_clock(draft, now)
-    if draft.status in ("changes_requested", "approved"):
-        draft.status = "in_review"  # an approval was of the previous revision
+    move(session, draft, "revise", by, now)  # an approval was of the previous revision
     _notify_board(session, settings, draft, revision, sub, deadline, now, changes)
     audit(session, draft, by, "revision", now, revision=revision.number, changes=changes, incoming=incoming.id)
     return revision
@@ -451,13 +433,15 @@ def decide(
                 needed=needed,
             )
             return decision
-        draft.status, draft.decided_at = "approved", now
+        move(session, draft, action, person.address, now)
+        draft.decided_at = now
         draft.publish_at = at
         draft.publish_next_at = at or now
     elif action == "reject":
-        draft.status, draft.decided_at = "rejected", now
+        move(session, draft, action, person.address, now)
+        draft.decided_at = now
     elif action == "request_changes":
-        draft.status = "changes_requested"
+        move(session, draft, action, person.address, now)
         pause_clock(settings, draft, now)
         token = reply_token(settings, draft, revision_number)
         msg = mails.compose(
@@ -474,7 +458,7 @@ def decide(
         _to_board(session, settings, draft, "decided", subject.format("Đề nghị sửa"), now, decision=decision)
         return decision
     elif action == "unpublish":
-        draft.status = "unpublished"
+        move(session, draft, action, person.address, now)
         draft.publish_next_at = now  # the publisher takes the post down, then tells sender and board
         return decision
     session.flush()
@@ -599,7 +583,8 @@ def set_deadline(session: Session, draft: Draft, due_at: datetime, start: dateti
 
 
 def mark_published(session: Session, settings: Settings, draft: Draft, post_id: str, url: str, now: datetime) -> None:
-    draft.status, draft.post_id, draft.post_url, draft.published_at = "published", post_id, url, now
+    move(session, draft, "publish", "toasoan", now)
+    draft.post_id, draft.post_url, draft.published_at = post_id, url, now
     draft.publish_lease_until, draft.publish_error = None, None
     late = ""
     if draft.deadline_at is not None:

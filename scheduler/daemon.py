@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 from datetime import datetime
@@ -28,9 +29,9 @@ from publisher.cms import Cms
 from publisher.folder import FolderCms
 from publisher.service import Publisher, publisher_due
 from publisher.wordpress import WordPress
-from scheduler import escalation, periodic
+from scheduler import escalation, periodic, question_deadlines
 from scheduler.calendar import WorkingCalendar
-from scheduler.deadlines import compute_deadline
+from scheduler.deadlines import deadline_function
 
 log = logging.getLogger("toasoan.daemon")
 
@@ -40,13 +41,6 @@ def make_cms(settings: Settings) -> Cms:
     if cms.kind == "folder":
         return FolderCms(cms.folder)
     return WordPress(cms.url, cms.username, cms.password.resolve(), cms.timeout_seconds)
-
-
-def deadline_function(settings: Settings, calendar: WorkingCalendar):
-    def deadline_for(category: str, received_at: datetime, document: dict, own_issuer: bool):
-        return compute_deadline(settings, calendar, category, received_at, document, own_issuer=own_issuer)
-
-    return deadline_for
 
 
 class Daemon:
@@ -65,7 +59,8 @@ class Daemon:
         self.archive = Archive(settings.data_dir / "archive")
         self.calendar = WorkingCalendar(settings.calendar, settings.timezone)
         deadlines = deadline_function(settings, self.calendar)
-        self.intake = Intake(settings, self.factory, self.archive, deadlines, self.clock)
+        question_times = functools.partial(question_deadlines.times, settings, self.calendar)
+        self.intake = Intake(settings, self.factory, self.archive, deadlines, self.clock, question_times)
         self.watcher = MailboxWatcher(settings.imap, self.intake, self._processed)
         self.cms: Cms | None = None
         self.cms_error = ""
@@ -119,10 +114,11 @@ class Daemon:
         then the publisher and the outbox look too, for posts scheduled for a time that has now come."""
         while not self.stopping.is_set():
             started, generation = self.clock(), self.generation
-            try:
-                await asyncio.to_thread(escalation.sweep, self.settings, self.calendar, self.factory, started)
-            except Exception:
-                log.exception("lỗi khi quét thời hạn")
+            for sweep in (escalation.sweep, question_deadlines.sweep):
+                try:
+                    await asyncio.to_thread(sweep, self.settings, self.calendar, self.factory, started)
+                except Exception:
+                    log.exception("lỗi khi quét thời hạn (%s)", sweep.__module__)
             try:  # royalty list, reports, quota reminder, backup: each period once
                 await asyncio.to_thread(periodic.run_due, self.settings, self.factory, started)
             except Exception:

@@ -70,3 +70,13 @@ def compute_deadline(
         note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
     due = calendar.add(start, rule.amount, rule.unit) if start is not None else None
     return Deadline(due, rule_id, rule, start, event, note)
+
+
+def deadline_function(settings: Settings, calendar: WorkingCalendar):
+    """The deadline of a new item as intake asks for it; here rather than in the daemon so that
+    `toasoan inspect` gets it without loading the daemon's mail, database and HTTP clients."""
+
+    def deadline_for(category: str, received_at: datetime, document: dict, own_issuer: bool):
+        return compute_deadline(settings, calendar, category, received_at, document, own_issuer=own_issuer)
+
+    return deadline_for

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import secrets
+import select
 import signal
 import threading
 import time
@@ -20,6 +22,15 @@ from newsroom.settings import load_settings
 from tests.servers.common import missing
 
 _counter = itertools.count(1)
+
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    # scripts/test-dates runs the suite under libfaketime with real monotonic time. libfaketime 0.9.10 then
+    # shifts the absolute monotonic deadline of clock_nanosleep, which CPython's time.sleep uses, into the
+    # past (EINVAL); a select() timeout is relative and unaffected.
+    def _sleep(seconds: float) -> None:
+        select.select([], [], [], seconds)
+
+    time.sleep = _sleep
 
 
 @pytest.fixture(scope="session")
@@ -64,12 +75,16 @@ def wordpress():
 SCENARIO_START = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config) -> None:
     """Servers of an earlier run that was killed are stopped first; SIGTERM ends this run like Ctrl-C, so
-    the fixtures' teardown stops the servers and removes their folders."""
-    from tests.servers.common import sweep_stale
+    the fixtures' teardown stops the servers and removes their folders. The tests' temporary folders live
+    in this run's registered folder, removed at exit however the run ends (``--basetemp`` keeps them)."""
+    from tests.servers.common import sweep_stale, temp_folder
 
     sweep_stale()
+    if config.option.basetemp is None:
+        config.option.basetemp = str(temp_folder("pytest-"))
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")

@@ -373,3 +373,12 @@ def test_forwarded_message_quoted_inline(tmp_path, capsys):
     result = inspect(tmp_path, plain("vhxh@kep.gov.vn", "Fwd: Tin hội nghị", body), "--preset", "kep", capsys=capsys)
     assert result["body_html"] == "<p>Sáng 23/11, UBND tỉnh tổ chức hội nghị tổng kết.</p>"
     assert result["source"] == "Văn thư" and result["title"] == "Tin hội nghị"
+
+
+def test_a_message_without_date_arrives_as_of_the_moment_given(tmp_path, capsys):
+    raw = plain("vhxh@kep.gov.vn", "Tin: Ra quân mùa hè xanh", "Đoàn thanh niên thị trấn ra quân chiến dịch.")
+    friday = inspect(tmp_path, raw, "--preset", "kep", "--as-of", "2026-11-20T16:00:00+07:00", capsys=capsys)
+    assert friday["deadline"]["start"] == "2026-11-20T16:00:00+07:00"
+    assert friday["deadline"]["due_at"] == "2026-11-24T00:00:00+07:00"  # 1 working day: Monday, to 24:00
+    monday = inspect(tmp_path, raw, "--preset", "kep", "--as-of", "2026-11-23T10:00:00+07:00", capsys=capsys)
+    assert monday["deadline"]["due_at"] == "2026-11-26T00:00:00+07:00"  # Tuesday 24/11 is a holiday

@@ -14,7 +14,7 @@ from newsroom.archive import Archive
 from newsroom.db import make_engine, migrate, session_factory
 from newsroom.records import Draft, IncomingMessage
 from scheduler.calendar import WorkingCalendar
-from scheduler.daemon import deadline_function
+from scheduler.deadlines import deadline_function
 from tests import samples
 from tests.conftest import wait_until
 

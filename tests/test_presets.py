@@ -21,6 +21,10 @@ CASES = {
     ("dak-mar", "propaganda", False): ("2026-11-17T15:00:00+07:00", "Đ8.1c, Đ6.6"),
     ("dak-mar", "news", False): ("2026-11-17T15:00:00+07:00", "Đ8.1c, Đ6.7"),
     ("hiep-hoa", "news", False): ("2026-11-18T00:00:00+07:00", "Đ9.1"),
+    # Citizens' questions where the regulation sets no number: the 15 working days of Long Xuyên and Kép.
+    ("dak-mar", "qa", False): ("2026-12-09T00:00:00+07:00", "Đ6.10, Đ7.5"),
+    ("hiep-hoa", "qa", False): ("2026-12-09T00:00:00+07:00", "Đ6.10, Đ10"),
+    ("kon-tum", "qa", False): ("2026-12-09T00:00:00+07:00", "Đ2.3, Đ10.7"),
     ("kep", "news", False): ("2026-11-18T00:00:00+07:00", "Đ9.1"),
     ("kep", "direction", False): ("2026-11-18T00:00:00+07:00", "Đ9.2"),
     ("kep", "legal_document", False): ("2026-11-18T00:00:00+07:00", "Đ9.2"),
@@ -66,5 +70,5 @@ def test_site_office_hours_change_working_hour_rules(capsys):
 
 
 def test_no_rule_for_category(capsys):
-    assert main(["deadline", "--preset", "hiep-hoa", "--category", "qa", "--start", START]) == 1
-    assert "không có quy tắc cho hạng mục 'qa'" in capsys.readouterr().err
+    assert main(["deadline", "--preset", "hiep-hoa", "--category", "science", "--start", START]) == 1
+    assert "không có quy tắc cho hạng mục 'science'" in capsys.readouterr().err

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from intake.sandbox import ParseLimit, Sandbox
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def slow(seconds: float) -> str:
@@ -34,3 +40,77 @@ def test_a_parse_that_wants_too_much_memory_is_stopped():
     with pytest.raises(ParseLimit, match="400 MB"):
         sandbox.run(greedy, 800)
     assert sandbox.run(greedy, 10) == 10 * 1024 * 1024
+
+
+def loaded(names: list[str]) -> list[str]:
+    return [name for name in names if name in sys.modules]
+
+
+def test_a_worker_loads_the_converters_not_the_command_line(tmp_path):
+    """The `toasoan` script imports the command line; its workers must not import it again."""
+    script = tmp_path / "toasoan_like.py"
+    script.write_text(
+        "from toasoan.cli import main  # as the console script does\n"
+        "from intake.sandbox import SANDBOX\n"
+        "from tests.test_sandbox import loaded\n"
+        "if __name__ == '__main__':\n"
+        "    print(SANDBOX.run(loaded, ['toasoan.cli', 'newsroom.settings', 'pydantic', 'sqlalchemy', 'docx']))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['docx']"
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")  # a zombie has stopped; only its exit status waits for a parent
+
+
+def test_a_worker_dies_with_its_parent():
+    """kill -9 of the daemon must not leave its worker behind holding a document."""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, time\nfrom intake.sandbox import SANDBOX\nprint(SANDBOX.run(os.getpid), flush=True)\n"
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    worker = int(parent.stdout.readline())
+    assert alive(worker)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(worker)
+
+
+def test_a_worker_busy_with_a_document_dies_with_its_parent():
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import os, time\nfrom intake.sandbox import SANDBOX\nfrom tests.test_sandbox import slow\n"
+            "print(SANDBOX.run(os.getpid), flush=True)\nSANDBOX.run(slow, 60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    worker = int(parent.stdout.readline())
+    time.sleep(0.5)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 5
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(worker)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import secrets
 import sys
 from datetime import datetime
 from pathlib import Path
-
-from sqlalchemy import select
 
 from newsroom.clock import Clock, ManualClock, SystemClock
 from newsroom.settings import (
@@ -81,9 +78,12 @@ def _settings(args) -> Settings:
 
 
 def cmd_inspect(args) -> int:
+    from intake.sandbox import SANDBOX
+
+    SANDBOX.start()  # the document worker loads its converters while we load the rest and read the message
     from intake.analyze import analyze, as_json
     from scheduler.calendar import WorkingCalendar
-    from scheduler.daemon import deadline_function
+    from scheduler.deadlines import deadline_function
 
     settings = _settings(args)
     raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
@@ -196,6 +196,9 @@ def cmd_presets(args) -> int:
             for step in settings.escalation
         )
         print(f"  nhắc hạn: {ladder}; giờ làm việc {settings.calendar.office_hours}")
+        if settings.questions.topics:
+            fields = ", ".join(f"{key} ({topic.name})" for key, topic in settings.questions.topics.items())
+            print(f"  hỏi đáp — lĩnh vực: {fields}")
         if settings.royalties:
             genres = ", ".join(
                 f"{g.name.split(' (')[0]} {g.min:g}–{g.max:g}" for g in settings.royalties.genres.values()
@@ -214,6 +217,8 @@ def cmd_presets(args) -> int:
 
 
 def cmd_check_config(args) -> int:
+    import asyncio
+
     from intake.mailbox import connect, server_folder
     from newsroom import outbox
     from scheduler.daemon import make_cms
@@ -262,6 +267,8 @@ def cmd_check_config(args) -> int:
 
 
 def cmd_run(args) -> int:
+    import asyncio
+
     from scheduler.daemon import Daemon
 
     settings = load_settings(args.config)
@@ -286,6 +293,8 @@ def _time_left(draft, now: datetime) -> str:
 
 def cmd_drafts(args) -> int:
     """Drafts, and one draft's whole history: who decided what, when, from which message, and every mail."""
+    from sqlalchemy import select
+
     from newsroom.db import make_engine, migrate, session_factory
     from newsroom.mails import STATUS_NAMES, when
     from newsroom.records import AuditEvent, Draft, IncomingMessage, OutboxMail

@@ -40,12 +40,16 @@ def _started(pid: int) -> str | None:
 
 
 def _kill_group(pgid: int, started: str) -> None:
-    if _started(pgid) != started:
-        return  # gone, or the pid now belongs to someone else
+    """The group's leader may be gone (PR_SET_PDEATHSIG ended it) while its children live on; a pgid is not
+    given to a new process while members remain, so they are ours. A live leader with another start time
+    means the id was reused after the whole group ended: not ours."""
+    leader = _started(pgid)
+    if leader is not None and leader != started:
+        return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while _started(pgid) == started and time.monotonic() < deadline:
+    while leader is not None and _started(pgid) == started and time.monotonic() < deadline:
         time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)

@@ -30,7 +30,7 @@ from tests.servers.common import (
 # Dovecot gives its children a clean environment; under libfaketime they must keep its variables, or
 # the IMAP and LMTP processes would stamp real time while everything else runs on the faked clock.
 KEPT_ENVIRONMENT = ("TZ", "CORE_OUTOFMEM", "CORE_ERROR", "LISTEN_PID", "LISTEN_FDS")
-FAKETIME_ENVIRONMENT = ("LD_PRELOAD", "FAKETIME", "FAKETIME_NO_CACHE", "DONT_FAKE_MONOTONIC", "FAKETIME_DONT_RESET")
+FAKETIME_ENVIRONMENT = ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKE_UTIME", "FAKETIME_NO_CACHE")
 
 
 class Dovecot:

@@ -1,7 +1,7 @@
 """royalty coefficients and periodic runs (royalty list, reports, quota reminders, backups)
 
-Revision ID: 0004_royalties_reports
-Revises: 0003
+Revision ID: 0006_royalties_reports
+Revises: 0005_questions
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 import newsroom.records
 
-revision = "0004_royalties_reports"
-down_revision = "0003"
+revision = "0006_royalties_reports"
+down_revision = "0005_questions"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,133 @@
+"""How long an officer waits for `toasoan inspect`, as a whole process, beside a bare Python start.
+
+Three messages: a short plain mail, a department's .docx news item, and Nghị định 30/2020 (the decree of
+../shared/corpora/vietnamese, over a hundred pages) attached as .docx. Each is inspected several times in a
+fresh process (`toasoan inspect --preset kep --json`); the minimum and the median are printed, beside the
+same for `python -c pass` (the interpreter's own start) and the same analysis in a warm process, where
+start-up and imports are already paid.
+
+    python bench/cli_latency.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import docx
+
+DECREE = (
+    Path(__file__).resolve().parent.parent.parent
+    / "shared"
+    / "corpora"
+    / "vietnamese"
+    / "nd30-2020-van-ban-plus"
+    / "docx"
+    / "30_2020_ND_CP.docx"
+)
+TOASOAN = Path(sys.executable).parent / "toasoan"
+RECEIVED = "2026-11-23T09:00:00+07:00"
+DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+def mail(subject: str, body: str, document: bytes | None = None, filename: str = "") -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "vhxh@kep.gov.vn", "bbt@kep.gov.vn", subject
+    msg["Date"] = "Mon, 23 Nov 2026 09:00:00 +0700"
+    msg.set_content(body)
+    if document is not None:
+        msg.add_attachment(document, maintype=DOCX_TYPE[0], subtype=DOCX_TYPE[1], filename=filename)
+    return bytes(msg)
+
+
+def news_docx() -> bytes:
+    """A department's news item as offices write them: heading, paragraphs, a list and a small table."""
+    document = docx.Document()
+    document.add_heading("Hội nghị tổng kết công tác văn hóa năm 2026", level=1)
+    for n in range(12):
+        p = document.add_paragraph(f"Đoạn {n + 1}: Sáng ngày 20/11, Ủy ban nhân dân thị trấn Kép tổ chức hội nghị ")
+        p.add_run("tổng kết công tác văn hóa, thông tin").bold = True
+        p.add_run(" với sự tham dự của đại diện các ban, ngành, đoàn thể và các tổ dân phố.")
+    for item in ("Tuyên truyền", "Văn hóa cơ sở", "Thể dục thể thao"):
+        document.add_paragraph(item, style="List Bullet")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"ô {r}.{c}"
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def messages() -> dict[str, bytes]:
+    found = {
+        "plain mail": mail(
+            "Tin: Ra quân vệ sinh môi trường", "Sáng nay các tổ dân phố ra quân vệ sinh môi trường.\n\nTổ 3"
+        ),
+        ".docx mail": mail("Tin bài: Hội nghị tổng kết", "Kính gửi Ban biên tập", news_docx(), "tin-bai.docx"),
+    }
+    if DECREE.exists():
+        found["decree (.docx)"] = mail(
+            "Nghị định 30/2020/NĐ-CP về công tác văn thư", "Kính gửi Ban biên tập", DECREE.read_bytes(), DECREE.name
+        )
+    return found
+
+
+def timed(command: list[str], runs: int) -> tuple[float, float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return min(times), statistics.median(times)
+
+
+def warm(raw: bytes, runs: int) -> float:
+    """The median analysis time in this process after one run has paid for imports and the worker."""
+    from intake.analyze import analyze
+    from toasoan.cli import preset_settings
+
+    settings = preset_settings("kep")
+    received = datetime.fromisoformat(RECEIVED).astimezone(UTC)
+    analyze(raw, settings, received)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        analyze(raw, settings, received)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    runs = parser.parse_args().runs
+    logging.disable(logging.WARNING)
+    low, mid = timed([sys.executable, "-c", "pass"], runs)
+    print(f"{'python -c pass':16} min {low:.3f} s  median {mid:.3f} s")
+    with tempfile.TemporaryDirectory() as work:
+        for name, raw in messages().items():
+            path = Path(work) / "message.eml"
+            path.write_bytes(raw)
+            command = [str(TOASOAN), "inspect", str(path), "--preset", "kep", "--received", RECEIVED, "--json"]
+            low, mid = timed(command, runs)
+            print(
+                f"{name:16} min {low:.3f} s  median {mid:.3f} s  (whole process, {runs} runs); "
+                f"warm in one process {warm(raw, runs) * 1000:.1f} ms"
+            )
+    if not DECREE.exists():
+        print(f"no corpora at {DECREE.parent}: the decree was not timed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

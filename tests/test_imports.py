@@ -1,0 +1,43 @@
+"""The everyday commands load only what they use: no database layer, scheduler, HTTP or mail client.
+
+`toasoan inspect`, `convert` and `deadline` are what an officer and the test suite run most; each of
+those libraries costs tenths of a second at start-up and none of them is needed there.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests import samples
+
+UNUSED = ("sqlalchemy", "alembic", "apscheduler", "httpx", "aiosmtplib", "imapclient")
+RUN = (
+    "import contextlib, io, sys\n"
+    "from toasoan.cli import main\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    code = main(sys.argv[1:])\n"
+    f"print(code, sorted(m for m in {UNUSED!r} if m in sys.modules))\n"
+)
+
+
+def loaded(*args: str) -> str:
+    out = subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def test_inspect_of_a_docx_submission(tmp_path):
+    path = tmp_path / "message.eml"
+    path.write_bytes(samples.submission("vhxh@kep.gov.vn", "bbt@kep.gov.vn", "Tin bài", docx=samples.news_docx()))
+    assert loaded("inspect", str(path), "--preset", "kep", "--received", "2026-11-20T16:00:00+07:00") == "0 []"
+
+
+def test_convert(tmp_path):
+    path = tmp_path / "tin.docx"
+    path.write_bytes(samples.news_docx())
+    assert loaded("convert", str(path)) == "0 []"
+
+
+def test_deadline():
+    args = ("deadline", "--preset", "kep", "--category", "news", "--start", "2026-11-20T16:00:00+07:00")
+    assert loaded(*args) == "0 []"
