@@ -205,6 +205,7 @@ class Intake:
                     authentication=verdict or mail.header("Authentication-Results")[:2000],
                     now=now,
                     at=a.command.at,
+                    coefficient=a.command.coefficient,
                 )
             incoming.outcome = f"{a.command.action if a.command else 'revision'} bài {draft.key}"
         except workflow.DecisionRefused as refused:

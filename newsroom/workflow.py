@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsroom import mails, replykey
+from newsroom import mails, replykey, royalties
 from newsroom.archive import Archive
 from newsroom.lifecycle import DRAFT, TransitionRefused
 from newsroom.records import (
@@ -354,8 +354,18 @@ def decide(
     authentication: str,
     now: datetime,
     at: datetime | None = None,
+    coefficient: float | None = None,
 ) -> Decision:
-    """Apply a board member's decision, or raise DecisionRefused saying why it changes nothing."""
+    """Apply a board member's decision, or raise DecisionRefused saying why it changes nothing.
+    ``coefficient``: the royalty coefficient given with an approval, or alone ("Hệ số 6"); it is checked
+    before anything changes, so an out-of-range value refuses the whole reply."""
+    if action == "set_coefficient" or coefficient is not None:
+        try:
+            royalties.check(settings, draft, person, coefficient)
+        except royalties.CoefficientRefused as refused:
+            raise DecisionRefused(str(refused)) from None
+    if action == "set_coefficient":
+        return _set_coefficient(session, settings, draft, person, coefficient, revision_number, incoming, now)
     if not settings.may_approve(person, draft.category):
         role = settings.roles.get(person.role)
         raise DecisionRefused(
@@ -404,6 +414,8 @@ def decide(
         message_id=incoming.message_id,
         authentication=authentication,
     )
+    if coefficient is not None:
+        _record_coefficient(session, draft, person, coefficient, incoming, now)
     subject = f"[{draft.key}] {{}}: {draft.title}"
     if action in APPROVALS:
         needed = settings.approval_for(draft.category).count
@@ -453,6 +465,69 @@ def decide(
     label = {"approve": "Đã duyệt", "schedule": "Hẹn giờ đăng", "reject": "Không duyệt"}[action]
     _to_sender(session, settings, draft, "decided", subject.format(label), now, decision=decision)
     _to_board(session, settings, draft, "decided", subject.format(label), now, decision=decision)
+    return decision
+
+
+def _record_coefficient(
+    session: Session, draft: Draft, person: Person, value: float, incoming: IncomingMessage, now: datetime
+) -> None:
+    previous = royalties.record(session, draft, person, value, incoming.message_id, now)
+    audit(
+        session,
+        draft,
+        person.address,
+        "coefficient",
+        now,
+        coefficient=value,
+        previous=previous,
+        message_id=incoming.message_id,
+    )
+
+
+def _set_coefficient(
+    session: Session,
+    settings: Settings,
+    draft: Draft,
+    person: Person,
+    value: float,
+    revision_number: int,
+    incoming: IncomingMessage,
+    now: datetime,
+) -> Decision:
+    """ "Hệ số 6": the royalty coefficient of an item, before or after it is published; the board member
+    is told what it is now worth."""
+    decision = Decision(
+        draft_id=draft.id,
+        revision_number=revision_number,
+        action="set_coefficient",
+        reason=f"hệ số {mails.number(value)}",
+        actor_address=person.address,
+        actor_name=person.name,
+        actor_role=person.role,
+        message_id=incoming.message_id,
+        incoming_id=incoming.id,
+        decided_at=now,
+    )
+    draft.decisions.append(decision)
+    _record_coefficient(session, draft, person, value, incoming, now)
+    _, genre = settings.royalties.genre_for(draft.category)
+    msg = mails.compose(
+        settings,
+        "coefficient_set",
+        [person.address],
+        f"[{draft.key}] Đã đặt hệ số {mails.number(value)}: {draft.title}",
+        {
+            "person": person,
+            "draft": draft,
+            "genre": genre,
+            "value": value,
+            "amount": royalties.money(value, settings.royalties.unit_value),
+        },
+        thread_root=draft.thread_root,
+        in_reply_to=incoming.message_id,
+        now=now,
+    )
+    queue(session, draft, "coefficient_set", msg, now)
     return decision
 
 
