@@ -275,6 +275,8 @@ class _Converter:
 
     def image(self, drawing) -> str:
         blip = drawing.find(".//" + qn("a:blip"))
+        if blip is not None and blip.get(qn("r:link")):  # a picture fetched from a server when opened
+            self.out.removed.setdefault("remote_image", []).append(blip.get(qn("r:link")))
         if blip is not None:
             rid = blip.get(qn("r:embed"))
         else:  # VML, as older Word and "objects" write pictures
