@@ -56,9 +56,11 @@ def sniff(data: bytes) -> str:
         return "ole"
     if head.startswith(b"{\\rtf"):
         return "rtf"
-    if head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM")) or (
-        head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    ) or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif"):
+    if (
+        head.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*", b"BM"))
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif")
+    ):
         return "image"
     if head.startswith(b"#!"):
         return "script"

@@ -15,8 +15,19 @@ from typing import Any
 
 import lxml.html
 
-from intake import active_content, classify, docx_safe, document, filenames, forward, media, office, refusals, replies
-from intake import vietnamese
+from intake import (
+    active_content,
+    classify,
+    document,
+    docx_safe,
+    filenames,
+    forward,
+    media,
+    office,
+    refusals,
+    replies,
+    vietnamese,
+)
 from intake.message import Attachment, Mail, MailRefused, header_problem, parse, size_text
 from intake.sandbox import SANDBOX, SandboxFailure
 from intake.sanitize import removed_kinds, sanitize
@@ -143,7 +154,11 @@ def _refuse_attachment(att: Attachment, settings: Settings, analysis: Analysis) 
     kind = active_content.sniff(att.data)
     last = active_content.extension(att.filename)
     if kind in ("executable", "script") or last in active_content.EXECUTABLE_EXTENSIONS:
-        what = last if last in active_content.EXECUTABLE_EXTENSIONS else {"executable": "chương trình"}.get(kind, "tệp lệnh")
+        what = (
+            last
+            if last in active_content.EXECUTABLE_EXTENSIONS
+            else {"executable": "chương trình"}.get(kind, "tệp lệnh")
+        )
         analysis.refuse("forbidden_type", settings.language, name=att.filename, what=what)
         return True
     return False
@@ -152,7 +167,9 @@ def _refuse_attachment(att: Attachment, settings: Settings, analysis: Analysis) 
 def _attachment_limits(settings: Settings, mail: Mail, analysis: Analysis) -> bool:
     """Count and size limits, the same for a reply as for a submission."""
     if len(mail.attachments) > settings.max_attachments:
-        analysis.refuse("too_many_attachments", settings.language, count=len(mail.attachments), limit=settings.max_attachments)
+        analysis.refuse(
+            "too_many_attachments", settings.language, count=len(mail.attachments), limit=settings.max_attachments
+        )
         return True
     for att in mail.attachments:
         if len(att.data) > settings.max_attachment_bytes:
@@ -202,7 +219,9 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         docx_like = (_is_docx(att) or ext in office.CONVERTIBLE) and not docx_done
         if kind == "zip" and not (docx_like and _is_docx(att)):
             try:
-                checked = SANDBOX.run(docx_safe.check_archive, att.data, att.filename, ext != ".zip", timeout=budget.left())
+                checked = SANDBOX.run(
+                    docx_safe.check_archive, att.data, att.filename, ext != ".zip", timeout=budget.left()
+                )
             except SandboxFailure as failure:
                 warnings.add("document_unreadable", name=att.filename, reason=failure.reason)
                 files.append(FileData(att.filename, att.content_type, att.data, "ignored", att.content_id or None))
@@ -245,7 +264,9 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                 warnings.add("image_dropped", name=att.filename, reason=failure.reason)
                 continue
             warnings.extend_notes(cleaned.notes)
-            files.append(FileData(cleaned.filename, cleaned.content_type, cleaned.data, "image", att.content_id or None))
+            files.append(
+                FileData(cleaned.filename, cleaned.content_type, cleaned.data, "image", att.content_id or None)
+            )
             continue
         elif kind == "pdf":
             try:

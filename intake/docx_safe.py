@@ -59,7 +59,7 @@ def check_zip(data: bytes, name: str, office: bool) -> list[tuple[str, dict]]:
         lower = info.filename.lower()
         if lower.endswith("vbaproject.bin") or lower.startswith("basic/") or lower.endswith("vbadata.xml"):
             raise MailRefused("macros", {"name": name})
-        if not office and lower.endswith(NESTED + (".docx", ".xlsx", ".pptx", ".odt", ".jar", ".apk")):
+        if not office and lower.endswith((*NESTED, ".docx", ".xlsx", ".pptx", ".odt", ".jar", ".apk")):
             raise MailRefused("nested_archive", {"name": name, "inner": info.filename[-80:]})
         xml = lower.endswith((".xml", ".rels")) or "." not in lower.rsplit("/", 1)[-1]
         limit = MAX_XML_PART if xml else MAX_INFLATED
@@ -79,17 +79,23 @@ def check_zip(data: bytes, name: str, office: bool) -> list[tuple[str, dict]]:
             raise MailRefused("archive_broken", {"name": name}) from None
         if office and xml and DOCTYPE.search(head):
             raise MailRefused("xml_doctype", {"name": name, "part": info.filename[-60:]})
-        if office and (lower.endswith(".rels") or lower == "[content_types].xml") and any(m in head for m in MACRO_MARKS):
+        if (
+            office
+            and (lower.endswith(".rels") or lower == "[content_types].xml")
+            and any(m in head for m in MACRO_MARKS)
+        ):
             raise MailRefused("macros", {"name": name})
         if head.startswith(b"\xd0\xcf\x11\xe0") and VBA_STREAM in head:
             raise MailRefused("macros", {"name": name})
         if office and ("/embeddings/" in lower or "/activex/" in lower):
             embedded.append(info.filename.rsplit("/", 1)[-1])
-        if office and head.startswith(b"\xd0\xcf\x11\xe0") and not embedded[-1:] == [info.filename.rsplit("/", 1)[-1]]:
+        if office and head.startswith(b"\xd0\xcf\x11\xe0") and embedded[-1:] != [info.filename.rsplit("/", 1)[-1]]:
             embedded.append(info.filename.rsplit("/", 1)[-1])  # an OLE file outside embeddings: never used
     notes = []
     if embedded:
-        notes.append(("document_embedded_removed", {"name": name, "count": len(embedded), "parts": ", ".join(embedded[:5])}))
+        notes.append(
+            ("document_embedded_removed", {"name": name, "count": len(embedded), "parts": ", ".join(embedded[:5])})
+        )
     return notes
 
 

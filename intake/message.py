@@ -36,7 +36,13 @@ MAX_PARTS = 1000
 MAX_DEPTH = 20
 # Payloads kept on the skeleton handed back as ``Mail.headers``: what bounces are read from.
 KEPT_PAYLOADS = {"text/rfc822-headers", "message/rfc822-headers"}
-CHARSET_ALIASES = {"unicode-1-1-utf-7": "utf-7", "x-unknown": "", "unknown-8bit": "", "unknown": "", "x-user-defined": ""}
+CHARSET_ALIASES = {
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": "",
+    "unknown-8bit": "",
+    "unknown": "",
+    "x-user-defined": "",
+}
 
 
 class MailRefused(ValueError):
@@ -238,8 +244,10 @@ def read(raw: bytes) -> Mail:
         disposition = (part.get_content_disposition() or "").lower()
         if part.is_multipart():
             # RFC 2183 2.9: a disposition applies to the whole container (mail-parser's rule, kept).
-            if id(part) in inside_attachment or disposition not in ("", "inline") or (
-                disposition != "inline" and part.get_filename()
+            if (
+                id(part) in inside_attachment
+                or disposition not in ("", "inline")
+                or (disposition != "inline" and part.get_filename())
             ):
                 inside_attachment.update(id(child) for child in part.get_payload() if isinstance(child, Message))
             if disposition != "attachment":

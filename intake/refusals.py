@@ -74,7 +74,9 @@ REFUSALS: dict[str, Notice] = {
 }
 
 WARNINGS: dict[str, Notice] = {
-    "forwarded": Notice("thư chuyển tiếp; bản gốc của {who}{note}", "forwarded message; the original is from {who}{note}"),
+    "forwarded": Notice(
+        "thư chuyển tiếp; bản gốc của {who}{note}", "forwarded message; the original is from {who}{note}"
+    ),
     "office_unavailable": Notice(
         "{name}: {reason}; tệp được đính kèm để tải về", "{name}: {reason}; the file is attached for download"
     ),
@@ -112,9 +114,12 @@ WARNINGS: dict[str, Notice] = {
     ),
     "image_dropped": Notice("đã bỏ ảnh {name}: {reason}", "the picture {name} was dropped: {reason}"),
     "images_over_limit": Notice(
-        "tài liệu có {count} ảnh; chỉ giữ {limit} ảnh đầu", "the document has {count} pictures; the first {limit} are kept"
+        "tài liệu có {count} ảnh; chỉ giữ {limit} ảnh đầu",
+        "the document has {count} pictures; the first {limit} are kept",
     ),
-    "pdf_unreadable": Notice("{name}: không đọc được chữ trong PDF ({reason})", "{name}: the PDF's text could not be read ({reason})"),
+    "pdf_unreadable": Notice(
+        "{name}: không đọc được chữ trong PDF ({reason})", "{name}: the PDF's text could not be read ({reason})"
+    ),
     "pdf_scanned": Notice(
         "{name} là bản quét (không có chữ): người đọc chỉ tải được tệp",
         "{name} is a scan (no text): readers can only download it",
@@ -135,9 +140,7 @@ WARNINGS: dict[str, Notice] = {
         "tên tệp “{original}” đã được đổi thành “{name}” cho an toàn",
         "the file name “{original}” was changed to “{name}” to be safe",
     ),
-    "html_removed": Notice(
-        "nội dung thư: đã bỏ {what} không an toàn", "the message's content: unsafe {what} removed"
-    ),
+    "html_removed": Notice("nội dung thư: đã bỏ {what} không an toàn", "the message's content: unsafe {what} removed"),
     "unknown_charset": Notice(
         "thư khai báo bảng mã không biết ({charset}); đã đọc như UTF-8/Windows-1258, xin kiểm tra chữ",
         "the message declares an unknown charset ({charset}); read as UTF-8/Windows-1258, please check the text",
@@ -146,7 +149,8 @@ WARNINGS: dict[str, Notice] = {
         "thư viết bằng bảng mã UTF-7 (cũ) đã được giải mã", "the message's UTF-7 text (an old charset) was decoded"
     ),
     "time_budget": Notice(
-        "đã hết thời gian xử lý dành cho thư; {name} không được đọc", "the time for this message ran out; {name} was not read"
+        "đã hết thời gian xử lý dành cho thư; {name} không được đọc",
+        "the time for this message ran out; {name} was not read",
     ),
     "no_diacritics": Notice(
         "văn bản viết tiếng Việt không dấu; quy chế yêu cầu tiếng Việt có dấu (Unicode TCVN 6909:2001)",

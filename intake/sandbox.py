@@ -120,7 +120,9 @@ class Sandbox:
             raise ParseLimit("time", "hết thời gian dành cho thư này")
         worker = self._acquire()
         try:
-            write_message(worker.stdin, (function, args, max(1, min(self.cpu_seconds, int(seconds) + 1)), self.output_bytes))
+            write_message(
+                worker.stdin, (function, args, max(1, min(self.cpu_seconds, int(seconds) + 1)), self.output_bytes)
+            )
             answer = self._answer(worker, time.monotonic() + seconds)
         except _Overrun:
             self._discard(worker)

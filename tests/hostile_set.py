@@ -44,7 +44,9 @@ def png_claiming(width: int, height: int) -> bytes:
         return struct.pack("!I", len(data)) + kind + data + struct.pack("!I", zlib.crc32(kind + data))
 
     ihdr = struct.pack("!IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_bomb() -> bytes:
@@ -99,24 +101,43 @@ def rezip(data: bytes, change: Callable[[str, bytes], bytes | None] = lambda n, 
 
 def in_body(data: bytes, xml: str) -> bytes:
     """A .docx with ``xml`` inserted at the start of its body."""
-    return rezip(data, lambda n, d: d.replace(b"<w:body>", b"<w:body>" + xml.encode()) if n == "word/document.xml" else d)
+    return rezip(
+        data, lambda n, d: d.replace(b"<w:body>", b"<w:body>" + xml.encode()) if n == "word/document.xml" else d
+    )
 
 
 def with_rel(data: bytes, rel: str) -> bytes:
-    return rezip(data, lambda n, d: d.replace(b"</Relationships>", rel.encode() + b"</Relationships>") if n == "word/_rels/document.xml.rels" else d)
+    return rezip(
+        data,
+        lambda n, d: (
+            d.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            if n == "word/_rels/document.xml.rels"
+            else d
+        ),
+    )
 
 
-W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+W = f'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="{RELS}"'
 
 
 def docx_with_link(target: str) -> bytes:
-    base = with_rel(docx(), f'<Relationship Id="rIdX1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink" Target="{target}" TargetMode="External"/>')
+    base = with_rel(
+        docx(),
+        f'<Relationship Id="rIdX1" Type="{RELS}/hyperlink" Target="{target}" TargetMode="External"/>',
+    )
     return in_body(base, f'<w:p {W}><w:hyperlink r:id="rIdX1"><w:r><w:t>bấm vào đây</w:t></w:r></w:hyperlink></w:p>')
 
 
 def docx_remote_image() -> bytes:
-    base = with_rel(docx(image=png()), '<Relationship Id="rIdX2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="http://tracker.example/p.png" TargetMode="External"/>')
-    return rezip(base, lambda n, d: d.replace(b'r:embed="rId', b'r:link="rIdX2" r:embed="rIdNone') if n == "word/document.xml" else d)
+    base = with_rel(
+        docx(image=png()),
+        f'<Relationship Id="rIdX2" Type="{RELS}/image" Target="http://tracker.example/p.png" TargetMode="External"/>',
+    )
+    return rezip(
+        base,
+        lambda n, d: d.replace(b'r:embed="rId', b'r:link="rIdX2" r:embed="rIdNone') if n == "word/document.xml" else d,
+    )
 
 
 def docx_renamed_macros() -> bytes:
@@ -125,16 +146,22 @@ def docx_renamed_macros() -> bytes:
 
 
 def docx_ole_object() -> bytes:
-    obj = f'<w:p {W}><w:r><w:object><o:OLEObject xmlns:o="urn:schemas-microsoft-com:office:office" ProgID="Package"/></w:object></w:r></w:p>'
+    ole = '<o:OLEObject xmlns:o="urn:schemas-microsoft-com:office:office" ProgID="Package"/>'
+    obj = f"<w:p {W}><w:r><w:object>{ole}</w:object></w:r></w:p>"
     return rezip(in_body(docx(), obj), add=[("word/embeddings/oleObject1.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 500)])
 
 
 def docx_altchunk() -> bytes:
-    return rezip(in_body(docx(), f'<w:altChunk {W} r:id="rIdX3"/>'), add=[("word/chunk.html", b"<script>alert(1)</script>")])
+    return rezip(
+        in_body(docx(), f'<w:altChunk {W} r:id="rIdX3"/>'), add=[("word/chunk.html", b"<script>alert(1)</script>")]
+    )
 
 
 def docx_doctype() -> bytes:
-    return rezip(docx(), lambda n, d: d.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaa">]>', 1) if n == "word/document.xml" else d)
+    return rezip(
+        docx(),
+        lambda n, d: d.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY a "aaaa">]>', 1) if n == "word/document.xml" else d,
+    )
 
 
 def docx_many_images(count: int) -> bytes:
@@ -151,8 +178,13 @@ def docx_many_images(count: int) -> bytes:
 
 
 def docx_paragraphs(count: int) -> bytes:
-    paragraphs = "".join(f"<w:p><w:r><w:t>Đoạn văn số {i} của báo cáo tổng kết.</w:t></w:r></w:p>" for i in range(count))
-    return rezip(docx(), lambda n, d: d.replace(b"<w:body>", b"<w:body>" + paragraphs.encode()) if n == "word/document.xml" else d)
+    paragraphs = "".join(
+        f"<w:p><w:r><w:t>Đoạn văn số {i} của báo cáo tổng kết.</w:t></w:r></w:p>" for i in range(count)
+    )
+    return rezip(
+        docx(),
+        lambda n, d: d.replace(b"<w:body>", b"<w:body>" + paragraphs.encode()) if n == "word/document.xml" else d,
+    )
 
 
 def docx_huge_xml(megabytes: int) -> bytes:
@@ -161,11 +193,16 @@ def docx_huge_xml(megabytes: int) -> bytes:
 
     rng = random.Random(7)
     words = ["hội", "nghị", "tổng", "kết", "công", "tác", "năm", "xã", "huyện", "tỉnh", "ban", "ngành", "đoàn", "thể"]
-    chunk = "".join(
-        "<w:p><w:r><w:t>" + " ".join(rng.choice(words) + str(rng.randrange(10**6)) for _ in range(12)) + "</w:t></w:r></w:p>"
-        for _ in range(2000)
-    ).encode()
-    body = chunk * (megabytes * 1024 * 1024 // len(chunk))
+    paragraphs = []
+    while sum(map(len, paragraphs)) < 8_000:  # repeated, with a fresh paragraph each time: ~1:50, under 1:100
+        paragraphs.append(
+            "<w:p><w:r><w:t>"
+            + " ".join(rng.choice(words) + str(rng.randrange(10**6)) for _ in range(12))
+            + "</w:t></w:r></w:p>"
+        )
+    chunk = "".join(paragraphs).encode()
+    fresh = [f"<w:p><w:r><w:t>{rng.getrandbits(400):x}</w:t></w:r></w:p>".encode() for _ in range(64)]
+    body = b"".join(chunk + fresh[i % 64] + str(i).encode() for i in range(megabytes * 1024 * 1024 // len(chunk)))
     return rezip(docx(), lambda n, d: d.replace(b"<w:body>", b"<w:body>" + body) if n == "word/document.xml" else d)
 
 
@@ -230,50 +267,154 @@ PDF = ("application", "pdf")
 def hostile_set(heavy: bool = False) -> dict[str, tuple[bytes, dict]]:
     """name → (message, expectation): kind, and the refusal code or a warning code it must carry."""
     cases: dict[str, tuple[bytes, dict]] = {
-        "cmyk-tiff": (mail(files=[(cmyk_tiff(), "image", "tiff", "scan.tif")]), {"kind": "submission", "warning": "image_converted"}),
+        "cmyk-tiff": (
+            mail(files=[(cmyk_tiff(), "image", "tiff", "scan.tif")]),
+            {"kind": "submission", "warning": "image_converted"},
+        ),
         "pdf-bomb": (mail(files=[(pdf_bomb(), *PDF, "bom.pdf")]), {"kind": "submission", "warning": "pdf_unreadable"}),
-        "header-line-10mb": (raw_mail(b"X-Junk: " + b"a " * (5 * 1024 * 1024), BODY.encode()), {"kind": "refused", "code": "header_too_large"}),
+        "header-line-10mb": (
+            raw_mail(b"X-Junk: " + b"a " * (5 * 1024 * 1024), BODY.encode()),
+            {"kind": "refused", "code": "header_too_large"},
+        ),
         "reply-with-3000-images": (
-            mail("Re: Tin hội nghị", "Duyệt\n\n> bài cũ", files=[(png(), "image", "png", f"anh-{i}.png") for i in range(3000)]),
+            mail(
+                "Re: Tin hội nghị",
+                "Duyệt\n\n> bài cũ",
+                files=[(png(), "image", "png", f"anh-{i}.png") for i in range(3000)],
+            ),
             {"kind": "refused", "code": "too_many_parts"},
         ),
-        "long-header-line": (raw_mail(b"Subject: " + b"a" * (100 * 1024), BODY.encode()), {"kind": "refused", "code": "header_line_too_long"}),
+        "long-header-line": (
+            raw_mail(b"Subject: " + b"a" * (100 * 1024), BODY.encode()),
+            {"kind": "refused", "code": "header_line_too_long"},
+        ),
         "reply-with-40-images": (
-            mail("Re: Tin hội nghị", "Duyệt\n\n> bài cũ", files=[(png(), "image", "png", f"anh-{i}.png") for i in range(40)]),
+            mail(
+                "Re: Tin hội nghị",
+                "Duyệt\n\n> bài cũ",
+                files=[(png(), "image", "png", f"anh-{i}.png") for i in range(40)],
+            ),
             {"kind": "refused", "code": "too_many_attachments"},
         ),
         "lying-zip": (mail(files=[(lying_zip(), "application", "zip", "du-lieu.zip")]), {"kind": "refused"}),
-        "nested-zip": (mail(files=[(nested_zip(), "application", "zip", "ho-so.zip")]), {"kind": "refused", "code": "nested_archive"}),
+        "nested-zip": (
+            mail(files=[(nested_zip(), "application", "zip", "ho-so.zip")]),
+            {"kind": "refused", "code": "nested_archive"},
+        ),
         "svg-with-script": (
-            mail(files=[(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image", "svg+xml", "logo.svg")]),
+            mail(
+                files=[
+                    (
+                        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+                        "image",
+                        "svg+xml",
+                        "logo.svg",
+                    )
+                ]
+            ),
             {"kind": "submission", "warning": "active_dropped"},
         ),
         "svg-in-docx": (
-            mail(files=[(rezip(docx(image=png()), lambda n, d: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' if n.startswith("word/media/") else d), *DOCX, "tin.docx")]),
+            mail(
+                files=[
+                    (
+                        rezip(
+                            docx(image=png()),
+                            lambda n, d: (
+                                b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+                                if n.startswith("word/media/")
+                                else d
+                            ),
+                        ),
+                        *DOCX,
+                        "tin.docx",
+                    )
+                ]
+            ),
             {"kind": "submission", "warning": "image_dropped"},
         ),
-        "php": (mail(files=[(b"<?php system($_GET['c']); ?>", "application", "octet-stream", "anh.php")]), {"kind": "submission", "warning": "active_dropped"}),
-        "html": (mail(files=[(b"<html><body><script>x()</script></body></html>", "text", "html", "trang.html")]), {"kind": "submission", "warning": "active_dropped"}),
-        "pdf-html": (mail(files=[(b"<!DOCTYPE html><html><script>x()</script></html>", *PDF, "bao-cao.pdf.html")]), {"kind": "submission", "warning": "active_dropped"}),
-        "html-named-pdf": (mail(files=[(b"<html><script>x()</script></html>", *PDF, "bao-cao.pdf")]), {"kind": "submission", "warning": "active_dropped"}),
-        "renamed-vba": (mail(files=[(docx_renamed_macros(), *DOCX, "tin.docx")]), {"kind": "refused", "code": "macros"}),
-        "ole-object": (mail(files=[(docx_ole_object(), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "document_object_removed"}),
-        "altchunk": (mail(files=[(docx_altchunk(), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "document_altchunk_removed"}),
-        "javascript-link": (mail(files=[(docx_with_link("javascript:alert(1)"), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "document_link_removed"}),
-        "unc-link": (mail(files=[(docx_with_link("\\\\evil\\share\\x"), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "document_link_removed"}),
-        "remote-image": (mail(files=[(docx_remote_image(), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "document_remote_image_removed"}),
+        "php": (
+            mail(files=[(b"<?php system($_GET['c']); ?>", "application", "octet-stream", "anh.php")]),
+            {"kind": "submission", "warning": "active_dropped"},
+        ),
+        "html": (
+            mail(files=[(b"<html><body><script>x()</script></body></html>", "text", "html", "trang.html")]),
+            {"kind": "submission", "warning": "active_dropped"},
+        ),
+        "pdf-html": (
+            mail(files=[(b"<!DOCTYPE html><html><script>x()</script></html>", *PDF, "bao-cao.pdf.html")]),
+            {"kind": "submission", "warning": "active_dropped"},
+        ),
+        "html-named-pdf": (
+            mail(files=[(b"<html><script>x()</script></html>", *PDF, "bao-cao.pdf")]),
+            {"kind": "submission", "warning": "active_dropped"},
+        ),
+        "renamed-vba": (
+            mail(files=[(docx_renamed_macros(), *DOCX, "tin.docx")]),
+            {"kind": "refused", "code": "macros"},
+        ),
+        "ole-object": (
+            mail(files=[(docx_ole_object(), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "document_object_removed"},
+        ),
+        "altchunk": (
+            mail(files=[(docx_altchunk(), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "document_altchunk_removed"},
+        ),
+        "javascript-link": (
+            mail(files=[(docx_with_link("javascript:alert(1)"), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "document_link_removed"},
+        ),
+        "unc-link": (
+            mail(files=[(docx_with_link("\\\\evil\\share\\x"), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "document_link_removed"},
+        ),
+        "remote-image": (
+            mail(files=[(docx_remote_image(), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "document_remote_image_removed"},
+        ),
         "doctype": (mail(files=[(docx_doctype(), *DOCX, "tin.docx")]), {"kind": "refused", "code": "xml_doctype"}),
-        "pdf-javascript": (mail(files=[(pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), *PDF, "a.pdf")]), {"kind": "submission", "warning": "pdf_active"}),
-        "pdf-launch": (mail(files=[(pdf(b"/OpenAction << /S /Launch /F (cmd.exe) >>"), *PDF, "a.pdf")]), {"kind": "submission", "warning": "pdf_active"}),
-        "pdf-embedded": (mail(files=[(pdf(b"/Names << /EmbeddedFiles << /Names [(x.exe) 6 0 R] >> >>"), *PDF, "a.pdf")]), {"kind": "submission", "warning": "pdf_active"}),
-        "rtl-override": (mail(files=[(b"MZ\x90\x00", "application", "octet-stream", "hoa-don\u202efdp.exe")]), {"kind": "refused", "code": "forbidden_type"}),
-        "con-aux": (mail(files=[(pdf(), *PDF, "AUX.pdf"), (pdf(), *PDF, "CON")]), {"kind": "submission", "warning": "filename_changed"}),
-        "long-name": (mail(files=[(pdf(), *PDF, "a" * 1000 + ".pdf")]), {"kind": "submission", "warning": "filename_changed"}),
-        "png-30000-in-docx": (mail(files=[(docx(image=png_claiming(30000, 30000)), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "image_dropped"}),
-        "jpeg-bomb": (mail(files=[(jpeg_bomb(), "image", "jpeg", "anh.jpg")]), {"kind": "submission", "warning": "image_dropped"}),
-        "gps-in-docx": (mail(files=[(docx(image=gps_jpeg()), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "image_metadata_removed"}),
+        "pdf-javascript": (
+            mail(files=[(pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), *PDF, "a.pdf")]),
+            {"kind": "submission", "warning": "pdf_active"},
+        ),
+        "pdf-launch": (
+            mail(files=[(pdf(b"/OpenAction << /S /Launch /F (cmd.exe) >>"), *PDF, "a.pdf")]),
+            {"kind": "submission", "warning": "pdf_active"},
+        ),
+        "pdf-embedded": (
+            mail(files=[(pdf(b"/Names << /EmbeddedFiles << /Names [(x.exe) 6 0 R] >> >>"), *PDF, "a.pdf")]),
+            {"kind": "submission", "warning": "pdf_active"},
+        ),
+        "rtl-override": (
+            mail(files=[(b"MZ\x90\x00", "application", "octet-stream", "hoa-don\u202efdp.exe")]),
+            {"kind": "refused", "code": "forbidden_type"},
+        ),
+        "con-aux": (
+            mail(files=[(pdf(), *PDF, "AUX.pdf"), (pdf(), *PDF, "CON")]),
+            {"kind": "submission", "warning": "filename_changed"},
+        ),
+        "long-name": (
+            mail(files=[(pdf(), *PDF, "a" * 1000 + ".pdf")]),
+            {"kind": "submission", "warning": "filename_changed"},
+        ),
+        "png-30000-in-docx": (
+            mail(files=[(docx(image=png_claiming(30000, 30000)), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "image_dropped"},
+        ),
+        "jpeg-bomb": (
+            mail(files=[(jpeg_bomb(), "image", "jpeg", "anh.jpg")]),
+            {"kind": "submission", "warning": "image_dropped"},
+        ),
+        "gps-in-docx": (
+            mail(files=[(docx(image=gps_jpeg()), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "image_metadata_removed"},
+        ),
         "raw-utf8-subject": (
-            raw_mail("Subject: Thông báo lịch họp giao ban".encode() + b"\r\nContent-Type: text/plain; charset=utf-8", BODY.encode()),
+            raw_mail(
+                "Subject: Thông báo lịch họp giao ban".encode() + b"\r\nContent-Type: text/plain; charset=utf-8",
+                BODY.encode(),
+            ),
             {"kind": "submission", "subject": "Thông báo lịch họp giao ban"},
         ),
         "utf7-body": (
@@ -284,13 +425,22 @@ def hostile_set(heavy: bool = False) -> dict[str, tuple[bytes, dict]]:
             raw_mail(b"Subject: Tin\r\nContent-Type: text/plain; charset=x-vn-unknown", BODY.encode()),
             {"kind": "submission", "warning": "unknown_charset"},
         ),
-        "short-unaccented": (mail("Thong bao", "Thong bao lich hop giao ban thang 12 tai hoi truong xa"), {"kind": "submission", "warning": "no_diacritics"}),
+        "short-unaccented": (
+            mail("Thong bao", "Thong bao lich hop giao ban thang 12 tai hoi truong xa"),
+            {"kind": "submission", "warning": "no_diacritics"},
+        ),
         "deep-nesting": (deep_mail(40), {"kind": "refused", "code": "too_deep"}),
     }
     if heavy:
-        cases["docx-100k-paragraphs"] = (mail(files=[(docx_paragraphs(100_000), *DOCX, "tin.docx")]), {"kind": "submission"})
+        cases["docx-100k-paragraphs"] = (
+            mail(files=[(docx_paragraphs(100_000), *DOCX, "tin.docx")]),
+            {"kind": "submission"},
+        )
         cases["docx-190mb-xml"] = (mail(files=[(docx_huge_xml(190), *DOCX, "tin.docx")]), {"kind": "submission"})
-        cases["docx-10000-images"] = (mail(files=[(docx_many_images(10_000), *DOCX, "tin.docx")]), {"kind": "submission", "warning": "images_over_limit"})
+        cases["docx-10000-images"] = (
+            mail(files=[(docx_many_images(10_000), *DOCX, "tin.docx")]),
+            {"kind": "submission", "warning": "images_over_limit"},
+        )
     return cases
 
 
@@ -298,5 +448,15 @@ def deep_mail(depth: int) -> bytes:
     body = b"Content-Type: text/plain\r\n\r\nhello\r\n"
     for level in range(depth):
         boundary = b"b%d" % level
-        body = b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n--" + boundary + b"\r\n" + body + b"\r\n--" + boundary + b"--\r\n"
+        body = (
+            b"Content-Type: multipart/mixed; boundary="
+            + boundary
+            + b"\r\n\r\n--"
+            + boundary
+            + b"\r\n"
+            + body
+            + b"\r\n--"
+            + boundary
+            + b"--\r\n"
+        )
     return b"From: vhtt@kep.gov.vn\r\nTo: bbt@kep.gov.vn\r\nSubject: Tin\r\nMIME-Version: 1.0\r\n" + body

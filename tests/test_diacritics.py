@@ -26,7 +26,9 @@ SEEDS = [
 
 def _corpus_text() -> list[str]:
     sample = CORPORA / "duydev-vietnamese-conversion" / "sample-unicode.txt"
-    return [line for line in sample.read_text("utf-8").splitlines() if len(line.split()) >= 8] if sample.exists() else []
+    return (
+        [line for line in sample.read_text("utf-8").splitlines() if len(line.split()) >= 8] if sample.exists() else []
+    )
 
 
 TEXTS = SEEDS + _corpus_text()
