@@ -211,7 +211,7 @@ def _checked_walk(msg: Message):
             stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
 
 
-def _payload_bytes(part: Message) -> bytes:
+def _payload_bytes(part: Message, keep: bool) -> bytes:
     """A leaf's decoded bytes; its transfer-encoded text is dropped at once (a 25 MB attachment is held
     once, not three times)."""
     try:
@@ -219,7 +219,8 @@ def _payload_bytes(part: Message) -> bytes:
     except (ValueError, LookupError, UnicodeError, binascii.Error):
         payload = part.get_payload()
         data = payload.encode("ascii", "surrogateescape") if isinstance(payload, str) else b""
-    part.set_payload("")
+    if not keep:
+        part.set_payload("")
     return data
 
 
@@ -275,7 +276,7 @@ def read(raw: bytes) -> Mail:
         if part.is_multipart():
             data = b"".join(child.as_bytes() for child in part.get_payload() if isinstance(child, Message))
         else:
-            data = _payload_bytes(part)
+            data = _payload_bytes(part, keep=ctype in KEPT_PAYLOADS)
         if is_attachment:
             attachments.append(
                 Attachment(
