@@ -26,6 +26,7 @@ MAX_RATIO = 100
 MAX_INFLATED = 120 * 1024 * 1024  # all members, really inflated
 MAX_XML_PART = 40 * 1024 * 1024  # one XML part: a 1000-page document.xml is ~10 MB
 MAX_IMAGES = 100
+MAX_HTML = 3 * 1024 * 1024  # a 120-page decree is ~0.5 MB of HTML; the draft's later steps are not sandboxed
 MACRO_MARKS = (b"vbaProject", b"vbaData", b"application/vnd.ms-office.activeX", b"macroEnabled")
 VBA_STREAM = "_VBA_PROJECT".encode("utf-16-le")
 DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -114,6 +115,9 @@ def convert_docx(data: bytes, name: str) -> SafeDocument:
     except MailRefused as refused:
         return SafeDocument(None, refusal=(refused.code, refused.values))
     converted = docx_to_html(data)
+    if len(converted.html) > MAX_HTML:
+        size = len(converted.html) // 1048576
+        raise ValueError(f"nội dung quá dài ({size} MB HTML; tối đa {MAX_HTML // 1048576} MB)")
     removed = converted.removed
     if count := len(removed.get("object", [])):
         notes.append(("document_object_removed", {"name": name, "count": count}))
