@@ -220,7 +220,8 @@ def test_html_body_is_sanitised(tmp_path, capsys):
     result = inspect(tmp_path, bytes(msg), "--preset", "kep", capsys=capsys)
     assert result["body_html"] == "<p>Ra quân <b>mùa hè xanh</b></p>"
     assert result["category"] == "news"
-    assert result["warnings"] == []  # a preset alone has no list of departments to compare with
+    # a preset alone has no list of departments to compare with; what the sanitiser removed is reported
+    assert result["warning_codes"] == ["html_removed"] and "mã script" in result["warnings"][0]
 
 
 def test_unknown_sender_is_warned_about_where_the_site_lists_departments(tmp_path, capsys):
