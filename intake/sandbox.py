@@ -26,6 +26,7 @@ from intake.sandbox_worker import HEADER, write_message
 
 MEMORY_BYTES = 768 * 1024 * 1024  # address space: the interpreter and its libraries take ~300 MB of it
 TIMEOUT_SECONDS = 20.0
+STARTUP_SECONDS = 60.0  # starting a worker (Python and the converters), apart from any document's time
 CPU_SECONDS = 15
 OUTPUT_BYTES = 96 * 1024 * 1024
 POOL_SIZE = 2
@@ -76,7 +77,20 @@ class Sandbox:
             [sys.executable, "-I", "-m", "intake.sandbox_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
         write_message(worker.stdin, (list(sys.path), self.memory_bytes))
+        worker.ready = False  # it says so once the converters are loaded; see _wait_ready
         return worker
+
+    def _wait_ready(self, worker: subprocess.Popen) -> None:
+        """A loaded machine may take seconds to start Python and the converters: that time is not counted
+        against the first document the worker reads."""
+        try:
+            ready = self._answer(worker, time.monotonic() + STARTUP_SECONDS)
+        except (_Overrun, EOFError) as exc:
+            ready = type(exc).__name__
+        if ready != ("ok", "ready"):
+            self._discard(worker)
+            raise SandboxFailure("crash", f"bộ đọc tệp không khởi động được ({ready})")
+        worker.ready = True
 
     def _acquire(self) -> subprocess.Popen:
         with self._available:
@@ -119,6 +133,8 @@ class Sandbox:
         if seconds <= 0:
             raise ParseLimit("time", "hết thời gian dành cho thư này")
         worker = self._acquire()
+        if not worker.ready:
+            self._wait_ready(worker)
         try:
             write_message(
                 worker.stdin, (function, args, max(1, min(self.cpu_seconds, int(seconds) + 1)), self.output_bytes)

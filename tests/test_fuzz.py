@@ -28,7 +28,7 @@ SEEDS = [
     ),
 ] + [path.read_bytes() for path in sorted(CORPORA.rglob("*.eml"))[:40] if path.stat().st_size < 200_000]
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
-KINDS = {"submission", "reply", "auto_reply", "bounce", "refused"}
+KINDS = {"submission", "question", "reply", "auto_reply", "bounce", "refused"}
 
 
 def mutate(raw: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
