@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import lxml.html
 
-from intake import classify, document, forward, media, office, questions, replies, vietnamese
+from intake import classify, document, events, forward, media, office, questions, replies, secrecy, vietnamese
 from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse, size_text
 from intake.sandbox import SANDBOX, ParseLimit
@@ -49,7 +50,8 @@ TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn)\]", re.IGNORECASE
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
 NOT_A_DEPARTMENT = "người gửi"  # the warning about a sender outside the roster; not said of a citizen
-DeadlineFn = Callable[[str, datetime, dict, bool], Any]  # category, received, document facts, own issuer
+# category, received, document facts, own issuer, the moments read from the text (intake/events.py)
+DeadlineFn = Callable[[str, datetime, dict, bool, dict], Any]
 
 
 @dataclass
@@ -240,7 +242,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         warnings.append("văn bản viết tiếng Việt không dấu; quy chế yêu cầu tiếng Việt có dấu (Unicode TCVN 6909:2001)")
     subject_and_text = f"{mail.subject}\n{text}"
     category = classify.category_of(mail.subject, text, settings.default_category)
-    secrecy = classify.secrecy_of(mail.subject, text)
+    read = {"thư": mail.text, "tài liệu": text, **{f"tệp PDF {i + 1}": t for i, t in enumerate(pdf_texts)}}
+    level, stamp_place = secrecy.stamp(mail.subject, read)
     urgency = classify.urgency_of(mail.subject, text)
     doc = document.extract(text)
     department = settings.department_of(mail.sender_address)
@@ -254,9 +257,11 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         else (original or (department.name if department else (mail.sender_name or None)))
     )
     held = None
-    if secrecy != "none":
-        stamp = dict(classify.SECRECY)[secrecy]
-        held = f"tài liệu có dấu {stamp}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
+    if level != "none":
+        held = (
+            f"tài liệu có dấu {secrecy.name_of(level)} ({stamp_place}): không được đăng lên trang, không được "
+            f"chuyển nội dung qua thư (quy chế cấm đăng, cung cấp bí mật nhà nước)"
+        )
     for img in list(tree.iter("img")):  # the preview says where a picture is; mail clients block cid: images
         label = lxml.html.Element("span")
         label.text, label.tail = f"[ảnh: {img.get('alt') or 'không có mô tả'}]", img.tail
@@ -271,7 +276,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         sender_name=mail.sender_name,
         category=category,
         urgency=urgency,
-        secrecy=secrecy,
+        secrecy=level,
         department=department.name if department else None,
         author=author,
         source=source,
@@ -279,6 +284,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         warnings=warnings,
         files=files,
         held_reason=held,
+        text=text,
     )
 
 
@@ -349,9 +355,10 @@ def analyze(
     if deadline_fn is not None:
         head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
         own = any(classify.fold(name) in head for name in settings.issuer_names)
-        analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own)
+        moments = events.read(sub.text, received_at.astimezone(ZoneInfo(settings.timezone)))
+        analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own, moments)
         due = analysis.deadline.due_at if analysis.deadline else None
-        if due is not None and due <= received_at:
+        if due is not None and due < received_at:
             warning = f"đã quá hạn đăng theo quy chế ngay khi nhận (hạn {due.isoformat(timespec='minutes')})"
             sub.warnings.append(warning)
     return analysis

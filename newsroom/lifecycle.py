@@ -69,8 +69,10 @@ DRAFT = Lifecycle(
                 ("reject", "rejected"),
                 ("request_changes", "changes_requested"),
                 ("revise", "in_review"),
+                ("hold", "held"),  # a new revision stamped secret
             )
         },
+        ("approved", "hold"): "held",
         ("approved", "revise"): "in_review",  # an approval was of the previous revision
         ("held", "revise"): "held",  # a corrected secret document stays held
         ("approved", "publish"): "published",

@@ -158,6 +158,9 @@ class Rule(Strict):
     amount: float = Field(1, gt=0)
     unit: Literal["hours", "working_hours", "days", "working_days", "same_day", "at_start"]
     start_event: Literal["received", "signed", "event", "approved", "effective"] = "received"
+    # which moment of the text "event" means (intake/events.py): the activity (its last day for a range),
+    # a conference's end, or the decision approving or accepting a programme
+    event_reader: Literal["activity", "end", "programme"] = "activity"
     own_issuer: bool = False  # applies only to documents the site itself issued (issuer_names)
     pause_on_changes: bool = True  # the clock stops while the item waits on its submitter
     article: str
@@ -274,6 +277,49 @@ class Questions(Strict):
         return self.units.get(topic or "") or self.default_unit
 
 
+class SecrecyPolicy(Strict):
+    """Who is told that a secret-stamped document arrived and was held: its number and sender only."""
+
+    notify_roles: list[str] = Field(default_factory=list)  # empty: the office head alone
+    article: str = ""
+
+
+class AssignmentPolicy(Strict):
+    """Who may give a draft to a member ("Giao: <người>"), as the regulation names the head of the board."""
+
+    roles: list[str] = Field(default_factory=list)  # empty: nobody may assign
+    article: str = ""
+
+
+class SilenceRule(Strict):
+    """An alert when the site falls silent: no post for ``days`` days, or no item of ``category`` (the
+    weekly work schedule) published in the week by ``weekday`` at ``at``."""
+
+    kind: Literal["no_post", "no_weekly"]
+    days: int = Field(2, ge=1)  # no_post: calendar days without a published post
+    category: str = "schedule"  # no_weekly: the category that must appear each week
+    weekday: int = Field(0, ge=0, le=6)  # no_weekly: Monday = 0
+    at: str = "09:00"  # no_weekly: by this time of that day
+    to: list[str] = Field(default_factory=lambda: ["office_head"])  # as escalation steps name people
+    article: str
+    description: str = ""
+
+    @field_validator("at")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        if not re.fullmatch(r"\d{1,2}:\d{2}", v):
+            raise ValueError(f"giờ không hợp lệ: {v!r} (viết như 09:00)")
+        return v
+
+
+class Notices(Strict):
+    """What the office is told beyond the items themselves."""
+
+    website_recipient_article: str = ""  # set: the site's own documents must list the website (Đắk Mar Đ11.3)
+    publish_failures: int = Field(3, ge=1)  # failed attempts in a row before the office is told
+    silence: list[SilenceRule] = Field(default_factory=list)
+
+
 class Calendar(Strict):
     office_hours: str = "07:30-11:30,13:30-17:00"
     working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
@@ -318,6 +364,9 @@ class Settings(Strict):
     escalation: list[EscalationStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
     issuer_names: list[str] = Field(default_factory=list)  # how the site's own documents name their issuer
     questions: Questions = Field(default_factory=Questions)
+    secrecy: SecrecyPolicy = Field(default_factory=SecrecyPolicy)
+    assignment: AssignmentPolicy = Field(default_factory=AssignmentPolicy)
+    notices: Notices = Field(default_factory=Notices)
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
     max_attachments: int = 30
@@ -342,7 +391,20 @@ class Settings(Strict):
                     f"approval.{category}.count: cần {policy.count} người duyệt nhưng Ban biên tập chỉ có "
                     f"{len(allowed)} người được duyệt"
                 )
+        for key, roles in (
+            ("secrecy.notify_roles", self.secrecy.notify_roles),
+            ("assignment.roles", self.assignment.roles),
+        ):
+            unknown = [r for r in roles if r not in self.roles]
+            if unknown:
+                raise ValueError(f"{key}: không có vai trò {', '.join(unknown)}")
         targets = {"board", "approvers", "office_head", *self.roles}
+        for i, rule in enumerate(self.notices.silence):
+            for who in rule.to:
+                if who not in targets:
+                    raise ValueError(
+                        f"notices.silence[{i}].to: {who!r} không phải một trong {', '.join(sorted(targets))}"
+                    )
         for i, step in enumerate(self.escalation):
             for who in step.to:
                 if who not in targets:
@@ -365,7 +427,12 @@ class Settings(Strict):
     def admin(self) -> Person:
         return self.operator or self.office_head
 
-    def recipients(self, step: EscalationStep) -> list[Person]:
+    def secret_recipients(self) -> list[Person]:
+        """Those the preset names to be told of a held secret document; the office head when it names none."""
+        chosen = [p for p in self.board if p.role in self.secrecy.notify_roles]
+        return chosen or [self.office_head]
+
+    def recipients(self, step: EscalationStep | SilenceRule) -> list[Person]:
         people: dict[str, Person] = {}
         for who in step.to:
             if who == "office_head":

@@ -185,6 +185,46 @@ def _notify_board(
     queue(session, draft, "board_new", msg, now)
 
 
+SECRET_TITLE = "Tài liệu mật {key}"  # a secret item's title in every mail; the real one stays in the database
+STAMPS = {"mat": "MẬT", "toi_mat": "TỐI MẬT", "tuyet_mat": "TUYỆT MẬT"}
+
+
+def _secret_received(
+    session: Session, settings: Settings, draft: Draft, revision: Revision, incoming: IncomingMessage, now: datetime
+) -> None:
+    """A secret-stamped item: no text, preview or file of it in any mail. Only the roles the preset names
+    learn that it arrived (number and sender); the sender is told such documents may not come here."""
+    draft.title = SECRET_TITLE.format(key=draft.key)
+    context = {
+        "draft": draft,
+        "stamp": STAMPS.get(draft.secrecy, "MẬT"),
+        "number": (revision.document or {}).get("number"),
+        "received_at": incoming.received_at,
+        "article": settings.secrecy.article or "quy chế cấm cung cấp bí mật nhà nước",
+    }
+    for person in settings.secret_recipients():
+        msg = mails.compose(
+            settings,
+            "secret_held",
+            [person.address],
+            f"[{draft.key}] Tài liệu mật đã nhận và tạm giữ",
+            {**context, "person": person},
+            now=now,
+        )
+        queue(session, draft, "secret_held", msg, now)
+    if draft.sender_address and not settings.board_member(draft.sender_address):
+        msg = mails.compose(
+            settings,
+            "secret_ack",
+            [draft.sender_address],
+            f"[{draft.key}] Tài liệu mật không được gửi tới hộp thư của trang",
+            context,
+            in_reply_to=incoming.message_id,
+            now=now,
+        )
+        queue(session, draft, "secret_ack:sender", msg, now)
+
+
 def open_draft(
     session: Session,
     settings: Settings,
@@ -217,6 +257,19 @@ def open_draft(
     session.flush()
     draft.key = f"TS{draft.id:05d}"
     revision = _add_revision(session, archive, draft, sub, incoming, now)
+    audit(
+        session,
+        draft,
+        sub.sender_address,
+        "held" if sub.held_reason else "received",
+        now,
+        revision=1,
+        incoming=incoming.id,
+        held_reason=sub.held_reason,
+    )
+    if sub.secrecy != "none":
+        _secret_received(session, settings, draft, revision, incoming, now)
+        return draft
     _notify_board(session, settings, draft, revision, sub, deadline, now)
     _to_sender(
         session,
@@ -227,16 +280,6 @@ def open_draft(
         now,
         revision=revision,
         deadline=deadline,
-        held_reason=sub.held_reason,
-    )
-    audit(
-        session,
-        draft,
-        sub.sender_address,
-        "held" if sub.held_reason else "received",
-        now,
-        revision=1,
-        incoming=incoming.id,
         held_reason=sub.held_reason,
     )
     return draft
@@ -284,9 +327,15 @@ def new_revision(
     draft.title = sub.title
     if draft.status == "changes_requested":
         resume_clock(draft, now)
-    move(session, draft, "revise", by, now)  # an approval was of the previous revision
-    _notify_board(session, settings, draft, revision, sub, deadline, now, changes)
+    secret = sub.secrecy != "none" or draft.secrecy != "none"
+    # an approval was of the previous revision; a revision stamped secret holds the item from now on
+    move(session, draft, "hold" if secret and draft.status != "held" else "revise", by, now)
     audit(session, draft, by, "revision", now, revision=revision.number, changes=changes, incoming=incoming.id)
+    if secret:
+        draft.secrecy = sub.secrecy if sub.secrecy != "none" else draft.secrecy
+        _secret_received(session, settings, draft, revision, incoming, now)
+        return revision
+    _notify_board(session, settings, draft, revision, sub, deadline, now, changes)
     return revision
 
 
