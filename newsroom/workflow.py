@@ -36,7 +36,7 @@ from newsroom.records import (
 from newsroom.settings import Person, Settings
 from newsroom.submission import FileData, Submission
 
-UNDECIDED = ("received", "in_review", "changes_requested")
+UNDECIDED = ("received", "in_review", "changes_requested", "correcting")
 FINAL = ("approve", "schedule", "reject")
 APPROVALS = ("approve", "schedule")
 SCHEDULE_HORIZON = timedelta(days=365)  # "Đăng lúc" further ahead than this is asked again
@@ -155,11 +155,12 @@ def _notify_board(
 ) -> None:
     """The mail the board decides from: preview, deadline, warnings and the reply code of this revision."""
     token = reply_token(settings, draft, revision.number)
-    label = (
-        "TẠM GIỮ"
-        if draft.status == "held"
-        else ("Cần duyệt" if revision.number == 1 else f"Bản {revision.number} cần duyệt")
-    )
+    if draft.status == "held":
+        label = "TẠM GIỮ"
+    elif draft.post_id is not None:
+        label = f"Đính chính bài đã đăng (bản {revision.number}) cần duyệt"
+    else:
+        label = "Cần duyệt" if revision.number == 1 else f"Bản {revision.number} cần duyệt"
     msg = mails.compose(
         settings,
         "board_new",
@@ -317,7 +318,7 @@ def new_revision(
     now: datetime,
 ) -> Revision:
     """A corrected document from the submitter or an editor: decisions now bind to this revision."""
-    if draft.status in ("published", "unpublished", "rejected"):
+    if draft.status in ("unpublished", "rejected"):
         raise DecisionRefused(
             f"Bài {draft.key} đã {mails.STATUS_NAMES[draft.status]}; xin gửi bản mới thành một thư mới."
         )
@@ -587,6 +588,18 @@ def mark_published(session: Session, settings: Settings, draft: Draft, post_id: 
         deadline_text=late,
     )
     audit(session, draft, "toasoan", "published", now, post_id=post_id, url=url)
+
+
+def mark_corrected(session: Session, settings: Settings, draft: Draft, url: str, now: datetime) -> None:
+    """The post was updated in place with the approved correction: same post, same URL."""
+    move(session, draft, "publish", "toasoan", now)
+    draft.post_url = url
+    draft.publish_lease_until, draft.publish_error = None, None
+    subject = f"[{draft.key}] Đã đính chính: {draft.title}"
+    context = {"deadline_text": f"Bài đã được cập nhật theo bản {draft.latest.number} (đính chính), cùng địa chỉ."}
+    _to_sender(session, settings, draft, "published", subject, now, **context)
+    _to_board(session, settings, draft, "published", subject, now, **context)
+    audit(session, draft, "toasoan", "corrected", now, post_id=draft.post_id, url=url, revision=draft.latest.number)
 
 
 def publish_failed(session: Session, draft: Draft, error: str, retry_at: datetime, now: datetime) -> None:

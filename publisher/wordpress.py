@@ -103,6 +103,14 @@ class WordPress:
         created = (await self._call("POST", "posts", json=body)).json()
         return Post(str(created["id"]), created["link"])
 
+    async def update_post(self, post_id: str, content: PostContent) -> Post:
+        """The same post, its title and content replaced: its id, address, tags and category stay."""
+        body = {"title": content.title, "content": content.html}
+        if content.excerpt:
+            body["excerpt"] = content.excerpt
+        updated = (await self._call("POST", f"posts/{int(post_id)}", json=body)).json()
+        return Post(str(updated["id"]), updated["link"])
+
     async def remove_post(self, post_id: str) -> None:
         """To the trash, where an administrator can still restore it; an already removed post is fine."""
         try:
