@@ -22,7 +22,7 @@ from intake.docx_html import docx_to_html
 from intake.message import Attachment, Mail, parse, size_text
 from intake.sandbox import SANDBOX, ParseLimit
 from intake.sanitize import sanitize
-from newsroom import replykey
+from newsroom import replykey, secret_rotation
 from newsroom.settings import Settings
 from newsroom.submission import FileData, Submission
 
@@ -319,11 +319,11 @@ def analyze(
         analysis.draft_key = key.draft_key if key else tagged
         # Every key must verify, and all must name the same draft and revision: a key copied from another
         # draft's mail next to this one's is a forgery, not a typo.
-        secret = settings.secret.resolve()
+        accepted = secret_rotation.valid_secrets(settings.secret, received_at)  # the previous one during its grace
         analysis.key_valid = (
             bool(keys)
             and len({(k.draft_key, k.revision) for k in keys}) == 1
-            and all(replykey.verify(secret, k) for k in keys)
+            and all(any(replykey.verify(secret, k) for secret in accepted) for k in keys)
         )
         analysis.command = replies.parse_command(
             replies.reply_text(mail.text, mail.html), received_at, settings.timezone

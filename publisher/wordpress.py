@@ -7,16 +7,29 @@ it can list posts by tag, which is how a retry after a crash finds the post it a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from publisher.cms import CmsError, Media, Post, PostContent
 
 
+class PasswordAuth(httpx.Auth):
+    """Basic authentication whose password is read at each request (from its secret file): a password
+    changed after a leak is used from the next request on, without restarting the daemon."""
+
+    def __init__(self, username: str, password: Callable[[], str]):
+        self.username, self.password = username, password
+
+    def auth_flow(self, request: httpx.Request):
+        yield httpx.BasicAuth(self.username, self.password()).auth_flow(request).__next__()
+
+
 class WordPress:
-    def __init__(self, url: str, username: str, password: str, timeout: float = 60):
+    def __init__(self, url: str, username: str, password: str | Callable[[], str], timeout: float = 60):
         self.client = httpx.AsyncClient(
             base_url=url.rstrip("/") + "/",
-            auth=(username, password),
+            auth=PasswordAuth(username, password if callable(password) else lambda: password),
             timeout=timeout,
             headers={"User-Agent": "toasoan"},
             follow_redirects=True,
