@@ -317,6 +317,7 @@ class Notices(Strict):
 
     website_recipient_article: str = ""  # set: the site's own documents must list the website (Đắk Mar Đ11.3)
     publish_failures: int = Field(3, ge=1)  # failed attempts in a row before the office is told
+    repeal_article: str = ""  # cited when the board is asked to take down a post of a repealed document
     silence: list[SilenceRule] = Field(default_factory=list)
 
 

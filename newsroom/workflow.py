@@ -152,6 +152,7 @@ def _notify_board(
     deadline: Any,
     now: datetime,
     changes: list[str] = (),
+    repealed: list[tuple[str, Draft]] = (),
 ) -> None:
     """The mail the board decides from: preview, deadline, warnings and the reply code of this revision."""
     token = reply_token(settings, draft, revision.number)
@@ -176,6 +177,7 @@ def _notify_board(
             "held_reason": sub.held_reason,
             "files": revision.files,
             "changes": changes,
+            "repealed": repealed,
         },
         reply_to=replykey.plus_address(settings.smtp.from_address, token),
         thread_root=draft.thread_root,
@@ -234,8 +236,10 @@ def open_draft(
     incoming: IncomingMessage,
     deadline: Any,
     now: datetime,
+    repealed: list[tuple[str, Draft]] = (),
 ) -> Draft:
-    """A submission becomes a draft in review (or held), the sender is acknowledged and the board told."""
+    """A submission becomes a draft in review (or held), the sender is acknowledged and the board told;
+    ``repealed``: published posts of the documents it repeals or replaces (newsroom/repeal.py)."""
     draft = Draft(
         key="",
         status="held" if sub.held_reason else "in_review",
@@ -271,7 +275,7 @@ def open_draft(
     if sub.secrecy != "none":
         _secret_received(session, settings, draft, revision, incoming, now)
         return draft
-    _notify_board(session, settings, draft, revision, sub, deadline, now)
+    _notify_board(session, settings, draft, revision, sub, deadline, now, repealed=repealed)
     _to_sender(
         session,
         settings,
