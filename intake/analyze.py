@@ -352,9 +352,12 @@ def analyze(
     analysis.attachments = [
         {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use} for f in sub.files
     ]
+    head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
+    own = any(classify.fold(name) in head for name in settings.issuer_names)
+    article = settings.notices.website_recipient_article
+    if article and own and sub.secrecy == "none" and sub.document.get("type") and not sub.document["for_website"]:
+        sub.warnings.append(f"văn bản do đơn vị ban hành nhưng mục Nơi nhận không ghi “- Website” ({article})")
     if deadline_fn is not None:
-        head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
-        own = any(classify.fold(name) in head for name in settings.issuer_names)
         moments = events.read(sub.text, received_at.astimezone(ZoneInfo(settings.timezone)))
         analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own, moments)
         due = analysis.deadline.due_at if analysis.deadline else None

@@ -158,3 +158,16 @@ Nguyễn Văn Hùng"""
     assert result["deadline"]["due_at"] == "2026-11-23T14:00:00+07:00"
     assert result["deadline"]["note"].startswith("văn bản có hiệu lực kể từ ngày ký")
     assert not any("quá hạn" in w for w in result["warnings"])
+
+
+def test_own_document_without_the_website_among_its_recipients_is_warned(tmp_path, capsys):
+    """Đắk Mar Đ11.3: the commune's non-secret documents list "- Website xã" among their recipients."""
+    body = OWN_DOCUMENT.format(signature="") + "\nNơi nhận:\n- Các thôn;\n- Lưu: VT."
+    raw = plain("vp@dakmar.gov.vn", "Công điện ứng phó bão", body)
+    result = inspect(tmp_path, raw, "--preset", "dak-mar", capsys=capsys)
+    assert "mục Nơi nhận không ghi “- Website” (Đ11.3)" in " ".join(result["warnings"])
+    listed = body.replace("- Các thôn;", "- Các thôn;\n- Website xã;")
+    result = inspect(
+        tmp_path, plain("vp@dakmar.gov.vn", "Công điện ứng phó bão", listed), "--preset", "dak-mar", capsys=capsys
+    )
+    assert result["document"]["for_website"] and not any("Nơi nhận" in w for w in result["warnings"])
