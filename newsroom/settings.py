@@ -284,41 +284,11 @@ class SecrecyPolicy(Strict):
     article: str = ""
 
 
-class AssignmentPolicy(Strict):
-    """Who may give a draft to a member ("Giao: <người>"), as the regulation names the head of the board."""
-
-    roles: list[str] = Field(default_factory=list)  # empty: nobody may assign
-    article: str = ""
-
-
-class SilenceRule(Strict):
-    """An alert when the site falls silent: no post for ``days`` days, or no item of ``category`` (the
-    weekly work schedule) published in the week by ``weekday`` at ``at``."""
-
-    kind: Literal["no_post", "no_weekly"]
-    days: int = Field(2, ge=1)  # no_post: calendar days without a published post
-    category: str = "schedule"  # no_weekly: the category that must appear each week
-    weekday: int = Field(0, ge=0, le=6)  # no_weekly: Monday = 0
-    at: str = "09:00"  # no_weekly: by this time of that day
-    to: list[str] = Field(default_factory=lambda: ["office_head"])  # as escalation steps name people
-    article: str
-    description: str = ""
-
-    @field_validator("at")
-    @classmethod
-    def _hhmm(cls, v: str) -> str:
-        if not re.fullmatch(r"\d{1,2}:\d{2}", v):
-            raise ValueError(f"giờ không hợp lệ: {v!r} (viết như 09:00)")
-        return v
-
-
 class Notices(Strict):
-    """What the office is told beyond the items themselves."""
+    """What the board is told beyond an item's deadline, each citing its article."""
 
     website_recipient_article: str = ""  # set: the site's own documents must list the website (Đắk Mar Đ11.3)
-    publish_failures: int = Field(3, ge=1)  # failed attempts in a row before the office is told
     repeal_article: str = ""  # cited when the board is asked to take down a post of a repealed document
-    silence: list[SilenceRule] = Field(default_factory=list)
 
 
 class Calendar(Strict):
@@ -366,7 +336,6 @@ class Settings(Strict):
     issuer_names: list[str] = Field(default_factory=list)  # how the site's own documents name their issuer
     questions: Questions = Field(default_factory=Questions)
     secrecy: SecrecyPolicy = Field(default_factory=SecrecyPolicy)
-    assignment: AssignmentPolicy = Field(default_factory=AssignmentPolicy)
     notices: Notices = Field(default_factory=Notices)
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
@@ -392,20 +361,10 @@ class Settings(Strict):
                     f"approval.{category}.count: cần {policy.count} người duyệt nhưng Ban biên tập chỉ có "
                     f"{len(allowed)} người được duyệt"
                 )
-        for key, roles in (
-            ("secrecy.notify_roles", self.secrecy.notify_roles),
-            ("assignment.roles", self.assignment.roles),
-        ):
-            unknown = [r for r in roles if r not in self.roles]
-            if unknown:
-                raise ValueError(f"{key}: không có vai trò {', '.join(unknown)}")
+        unknown = [r for r in self.secrecy.notify_roles if r not in self.roles]
+        if unknown:
+            raise ValueError(f"secrecy.notify_roles: không có vai trò {', '.join(unknown)}")
         targets = {"board", "approvers", "office_head", *self.roles}
-        for i, rule in enumerate(self.notices.silence):
-            for who in rule.to:
-                if who not in targets:
-                    raise ValueError(
-                        f"notices.silence[{i}].to: {who!r} không phải một trong {', '.join(sorted(targets))}"
-                    )
         for i, step in enumerate(self.escalation):
             for who in step.to:
                 if who not in targets:
@@ -433,7 +392,7 @@ class Settings(Strict):
         chosen = [p for p in self.board if p.role in self.secrecy.notify_roles]
         return chosen or [self.office_head]
 
-    def recipients(self, step: EscalationStep | SilenceRule) -> list[Person]:
+    def recipients(self, step: EscalationStep) -> list[Person]:
         people: dict[str, Person] = {}
         for who in step.to:
             if who == "office_head":
