@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import lxml.html
 
@@ -20,6 +21,7 @@ from intake import (
     classify,
     document,
     docx_safe,
+    events,
     filenames,
     forward,
     media,
@@ -27,12 +29,13 @@ from intake import (
     questions,
     refusals,
     replies,
+    secrecy,
     vietnamese,
 )
 from intake.message import Attachment, Mail, MailRefused, header_problem, parse, size_text
 from intake.sandbox import SANDBOX, SandboxFailure
 from intake.sanitize import removed_kinds, sanitize
-from newsroom import replykey
+from newsroom import replykey, secret_rotation
 from newsroom.settings import Settings
 from newsroom.submission import FileData, Submission
 
@@ -44,7 +47,8 @@ REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECA
 TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
-DeadlineFn = Callable[[str, datetime, dict, bool], Any]  # category, received, document facts, own issuer
+# category, received, document facts, own issuer, the moments read from the text (intake/events.py)
+DeadlineFn = Callable[[str, datetime, dict, bool, dict], Any]
 
 
 @dataclass
@@ -322,7 +326,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         warnings.add("no_diacritics")
     subject_and_text = f"{mail.subject}\n{text}"
     category = classify.category_of(mail.subject, text, settings.default_category)
-    secrecy = classify.secrecy_of(mail.subject, text)
+    read = {"thư": mail.text, "tài liệu": text, **{f"tệp PDF {i + 1}": t for i, t in enumerate(pdf_texts)}}
+    level, stamp_place = secrecy.stamp(mail.subject, read)
     urgency = classify.urgency_of(mail.subject, text)
     doc = document.extract(text)
     department = settings.department_of(mail.sender_address)
@@ -336,9 +341,11 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         else (original or (department.name if department else (mail.sender_name or None)))
     )
     held = None
-    if secrecy != "none":
-        stamp = dict(classify.SECRECY)[secrecy]
-        held = f"tài liệu có dấu {stamp}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
+    if level != "none":
+        held = (
+            f"tài liệu có dấu {secrecy.name_of(level)} ({stamp_place}): không được đăng lên trang, không được "
+            f"chuyển nội dung qua thư (quy chế cấm đăng, cung cấp bí mật nhà nước)"
+        )
     for img in list(tree.iter("img")):  # the preview says where a picture is; mail clients block cid: images
         label = lxml.html.Element("span")
         label.text, label.tail = f"[ảnh: {img.get('alt') or 'không có mô tả'}]", img.tail
@@ -353,7 +360,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         sender_name=mail.sender_name,
         category=category,
         urgency=urgency,
-        secrecy=secrecy,
+        secrecy=level,
         department=department.name if department else None,
         author=author,
         source=source,
@@ -361,6 +368,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         warnings=warnings,
         files=files,
         held_reason=held,
+        text=text,
     )
 
 
@@ -435,11 +443,11 @@ def analyze(
         analysis.draft_key = key.draft_key if key else tagged
         # Every key must verify, and all must name the same draft and revision: a key copied from another
         # draft's mail next to this one's is a forgery, not a typo.
-        secret = settings.secret.resolve()
+        accepted = secret_rotation.valid_secrets(settings.secret, received_at)  # the previous one during its grace
         analysis.key_valid = (
             bool(keys)
             and len({(k.draft_key, k.revision) for k in keys}) == 1
-            and all(replykey.verify(secret, k) for k in keys)
+            and all(any(replykey.verify(secret, k) for secret in accepted) for k in keys)
         )
         analysis.command = replies.parse_command(
             replies.reply_text(mail.text, mail.html), received_at, settings.timezone
@@ -465,12 +473,16 @@ def analyze(
     analysis.attachments = [
         {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use} for f in sub.files
     ]
+    head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
+    own = any(classify.fold(name) in head for name in settings.issuer_names)
+    article = settings.notices.website_recipient_article
+    if article and own and sub.secrecy == "none" and sub.document.get("type") and not sub.document["for_website"]:
+        sub.warnings.add("website_not_a_recipient", article=article)
     if deadline_fn is not None:
-        head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
-        own = any(classify.fold(name) in head for name in settings.issuer_names)
-        analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own)
+        moments = events.read(sub.text, received_at.astimezone(ZoneInfo(settings.timezone)))
+        analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own, moments)
         due = analysis.deadline.due_at if analysis.deadline else None
-        if due is not None and due <= received_at:
+        if due is not None and due < received_at:
             sub.warnings.add("late_on_arrival", due=due.isoformat(timespec="minutes"))
     return analysis
 

@@ -163,6 +163,10 @@ WARNINGS: dict[str, Notice] = {
     "late_on_arrival": Notice(
         "đã quá hạn đăng theo quy chế ngay khi nhận (hạn {due})", "already past its deadline on arrival (due {due})"
     ),
+    "website_not_a_recipient": Notice(
+        "văn bản do đơn vị ban hành nhưng mục Nơi nhận không ghi “- Website” ({article})",
+        "a document of the site's own issuer whose recipients do not include “- Website” ({article})",
+    ),
 }
 
 

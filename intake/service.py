@@ -20,7 +20,7 @@ from intake import bounces, handlers, refusals, replies
 from intake.analyze import Analysis, DeadlineFn, analyze
 from intake.authentication import verify
 from intake.message import size_text
-from newsroom import replykey, workflow
+from newsroom import repeal, replykey, workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
 from newsroom.questions import Times
@@ -150,7 +150,12 @@ class Intake:
         return incoming
 
     def _on_submission(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
-        draft = workflow.open_draft(session, self.settings, self.archive, a.submission, incoming, a.deadline, now)
+        secret = a.submission.secrecy != "none"
+        posts = [] if secret else repeal.published_posts_of(session, a.submission.document.get("replaces", []))
+        draft = workflow.open_draft(
+            session, self.settings, self.archive, a.submission, incoming, a.deadline, now, repealed=posts
+        )
+        repeal.propose_takedowns(session, self.settings, draft, posts, now)
         incoming.outcome = f"bài {draft.key} ({draft.status})"
         log.info("thư %s → bài %s (%s, %s)", incoming.id, draft.key, draft.category, draft.status)
 

@@ -158,6 +158,9 @@ class Rule(Strict):
     amount: float = Field(1, gt=0)
     unit: Literal["hours", "working_hours", "days", "working_days", "same_day", "at_start"]
     start_event: Literal["received", "signed", "event", "approved", "effective"] = "received"
+    # which moment of the text "event" means (intake/events.py): the activity (its last day for a range),
+    # a conference's end, or the decision approving or accepting a programme
+    event_reader: Literal["activity", "end", "programme"] = "activity"
     own_issuer: bool = False  # applies only to documents the site itself issued (issuer_names)
     pause_on_changes: bool = True  # the clock stops while the item waits on its submitter
     article: str
@@ -272,6 +275,20 @@ class Questions(Strict):
 
     def unit_for(self, topic: str | None) -> Unit | None:
         return self.units.get(topic or "") or self.default_unit
+
+
+class SecrecyPolicy(Strict):
+    """Who is told that a secret-stamped document arrived and was held: its number and sender only."""
+
+    notify_roles: list[str] = Field(default_factory=list)  # empty: the office head alone
+    article: str = ""
+
+
+class Notices(Strict):
+    """What the board is told beyond an item's deadline, each citing its article."""
+
+    website_recipient_article: str = ""  # set: the site's own documents must list the website (Đắk Mar Đ11.3)
+    repeal_article: str = ""  # cited when the board is asked to take down a post of a repealed document
 
 
 class Calendar(Strict):
@@ -407,6 +424,8 @@ class Settings(Strict):
     escalation: list[EscalationStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
     issuer_names: list[str] = Field(default_factory=list)  # how the site's own documents name their issuer
     questions: Questions = Field(default_factory=Questions)
+    secrecy: SecrecyPolicy = Field(default_factory=SecrecyPolicy)
+    notices: Notices = Field(default_factory=Notices)
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
     max_attachments: int = 30
@@ -436,6 +455,9 @@ class Settings(Strict):
                     f"approval.{category}.count: cần {policy.count} người duyệt nhưng Ban biên tập chỉ có "
                     f"{len(allowed)} người được duyệt"
                 )
+        unknown = [r for r in self.secrecy.notify_roles if r not in self.roles]
+        if unknown:
+            raise ValueError(f"secrecy.notify_roles: không có vai trò {', '.join(unknown)}")
         targets = {"board", "approvers", "office_head", *self.roles}
         for i, step in enumerate(self.escalation):
             for who in step.to:
@@ -474,6 +496,11 @@ class Settings(Strict):
     @property
     def admin(self) -> Person:
         return self.operator or self.office_head
+
+    def secret_recipients(self) -> list[Person]:
+        """Those the preset names to be told of a held secret document; the office head when it names none."""
+        chosen = [p for p in self.board if p.role in self.secrecy.notify_roles]
+        return chosen or [self.office_head]
 
     def recipients(self, step: EscalationStep) -> list[Person]:
         return self.people(step.to)

@@ -31,6 +31,17 @@ class FolderCms:
         return Media(name, f"media/{name}")
 
     async def create_post(self, content: PostContent) -> Post:
+        post = self._write(content)
+        index = self.root / "index.json"
+        entries = json.loads(index.read_text("utf-8")) if index.exists() else []
+        entries.append({"key": content.key, "title": content.title, "page": f"{content.uid}.html"})
+        index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+        return post
+
+    async def update_post(self, post_id: str, content: PostContent) -> Post:
+        return self._write(content)
+
+    def _write(self, content: PostContent) -> Post:
         page = self.root / f"{content.uid}.html"
         tmp = page.with_suffix(".tmp")
         tmp.write_text(
@@ -40,10 +51,6 @@ class FolderCms:
             encoding="utf-8",
         )
         tmp.replace(page)
-        index = self.root / "index.json"
-        entries = json.loads(index.read_text("utf-8")) if index.exists() else []
-        entries.append({"key": content.key, "title": content.title, "page": page.name})
-        index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
         return Post(content.uid, page.as_uri())
 
     async def remove_post(self, post_id: str) -> None:

@@ -40,7 +40,8 @@ def make_cms(settings: Settings) -> Cms:
     cms = settings.cms
     if cms.kind == "folder":
         return FolderCms(cms.folder)
-    return WordPress(cms.url, cms.username, cms.password.resolve(), cms.timeout_seconds)
+    cms.password.resolve()  # a missing secret is reported now, by its key
+    return WordPress(cms.url, cms.username, cms.password.resolve, cms.timeout_seconds)
 
 
 class Daemon:

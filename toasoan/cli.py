@@ -515,6 +515,21 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_rotate_secret(args) -> int:
+    """A new reply-key secret; keys signed with the previous one stay valid for the grace period."""
+    from datetime import timedelta
+
+    from newsroom.secret_rotation import rotate
+
+    settings = load_settings(args.config)
+    until = rotate(settings.secret, _clock(args)(), timedelta(days=args.grace_days))
+    if args.grace_days:
+        print(f"đã tạo bí mật mới trong {settings.secret.file}; mã trả lời cũ còn hiệu lực đến {until.isoformat()}")
+    else:
+        print(f"đã tạo bí mật mới trong {settings.secret.file}; mã trả lời cũ hết hiệu lực ngay")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="toasoan", description="Tòa soạn: nhận bài qua thư, duyệt và đăng.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -584,6 +599,12 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--data-dir", help="thư mục dữ liệu trống (SQLite)")
     where.add_argument("--config", help="khôi phục vào data_dir / cơ sở dữ liệu của cấu hình này")
     restore.set_defaults(fn=cmd_restore)
+
+    rotate = sub.add_parser("rotate-secret", help="đổi bí mật ký mã trả lời; mã cũ còn hiệu lực một thời gian")
+    rotate.add_argument("--config", required=True)
+    rotate.add_argument("--grace-days", type=float, default=14, help="số ngày mã cũ còn được nhận (0: hủy ngay)")
+    rotate.add_argument("--as-of", help=AS_OF)
+    rotate.set_defaults(fn=cmd_rotate_secret)
 
     drafts = sub.add_parser("drafts", help="danh sách bài và lịch sử một bài")
     drafts.add_argument("action", choices=["list", "show"])
