@@ -74,6 +74,28 @@ def _boundary(lines: list[str], i: int) -> bool:
     return bool(HEADER_START.match(line)) and any(WRAPPED_END.search(" ".join(lines[i:end])) for end in (i + 2, i + 3))
 
 
+# What only a quoted earlier mail looks like (narrower than QUOTE_HEADER, whose separators and dates also
+# occur in articles): "… wrote:", two ">" lines, an Outlook "From:" block, a client's quote container.
+OUTLOOK_FROM = re.compile(r"^\*?(From|Từ|Người gửi|De|Von)\*?\s*:\s*\S", re.IGNORECASE)
+OUTLOOK_SENT = re.compile(r"^\*?(Sent|Đã gửi|Gửi lúc|Date|Ngày|Envoyé|Gesendet)\*?\s*:\s*\S", re.IGNORECASE)
+HTML_QUOTE = re.compile(r"gmail_quote|divRplyFwdMsg|moz-cite-prefix|zmail_extra|<blockquote", re.IGNORECASE)
+
+
+def quotes_earlier(text: str, html: str) -> bool:
+    """Does the message carry a quoted earlier mail, as a reply does?"""
+    if HTML_QUOTE.search(html or ""):
+        return True
+    lines = [INVISIBLE.sub("", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    for i, line in enumerate(lines):
+        if WRAPPED_END.search(line) or (HEADER_START.match(line) and WRAPPED_END.search(" ".join(lines[i : i + 3]))):
+            return True
+        if line.startswith(">") and i + 1 < len(lines) and lines[i + 1].startswith(">"):
+            return True
+        if OUTLOOK_FROM.match(line) and any(OUTLOOK_SENT.match(later) for later in lines[i + 1 : i + 4]):
+            return True
+    return False
+
+
 def reply_text(text: str, html: str) -> str:
     """What the person wrote, above the quoted original and the signature (or below it, for the few
     who answer under the quote)."""
