@@ -33,7 +33,15 @@ SIGNATURE = re.compile(
     r"Tải Outlook cho )",
     re.IGNORECASE,
 )
-QUOTE_BLOCKS = "blockquote, div.gmail_quote, div#appendonsend, div#divRplyFwdMsg, div.moz-cite-prefix, div.zmail_extra"
+QUOTE_BLOCKS = (
+    "blockquote, div.gmail_quote, div.gmail_signature, div#appendonsend, div#divRplyFwdMsg, div.moz-cite-prefix, "
+    "div.zmail_extra"
+)
+# Outlook mobile puts what the person wrote in a body section and the original in a reply section; a
+# message with the reply section alone is all new text.
+EXCHANGE_BODY, EXCHANGE_QUOTE = 'div[name="messageBodySection"]', 'div[name="messageReplySection"]'
+# Outlook and Word start the quoted original with a rule drawn as a top border, not an <hr>.
+RULES = 'hr, div[style*="border-top:solid #E1E1E1"], div[style*="border-top:solid #B5C4DF"]'
 
 # Folded (lower case, no diacritics) first words of each command; the order matters ("khong duyet" first,
 # "duyet, dang" before "duyet"). The last four answer citizens' questions (newsroom/questions.py).
@@ -78,7 +86,9 @@ def _boundary(lines: list[str], i: int) -> bool:
 # occur in articles): "… wrote:", two ">" lines, an Outlook "From:" block, a client's quote container.
 OUTLOOK_FROM = re.compile(r"^\*?(From|Từ|Người gửi|De|Von)\*?\s*:\s*\S", re.IGNORECASE)
 OUTLOOK_SENT = re.compile(r"^\*?(Sent|Đã gửi|Gửi lúc|Date|Ngày|Envoyé|Gesendet)\*?\s*:\s*\S", re.IGNORECASE)
-HTML_QUOTE = re.compile(r"gmail_quote|divRplyFwdMsg|moz-cite-prefix|zmail_extra|<blockquote", re.IGNORECASE)
+HTML_QUOTE = re.compile(
+    r"gmail_quote|divRplyFwdMsg|moz-cite-prefix|zmail_extra|messageReplySection|<blockquote", re.IGNORECASE
+)
 
 
 def quotes_earlier(text: str, html: str) -> bool:
@@ -103,9 +113,10 @@ def reply_text(text: str, html: str) -> str:
         from bs4 import BeautifulSoup  # rare (replies written in HTML alone) and slow to import
 
         soup = BeautifulSoup(html, "html.parser")
-        for quoted in soup.select(QUOTE_BLOCKS):
+        quotes = soup.select(QUOTE_BLOCKS) + (soup.select(EXCHANGE_QUOTE) if soup.select_one(EXCHANGE_BODY) else [])
+        for quoted in quotes:
             quoted.decompose()
-        for rule in soup.find_all("hr"):  # Outlook and Apple Mail put the original below a rule
+        for rule in soup.select(RULES):  # Outlook, Word and Apple Mail put the original below a rule
             for later in list(rule.find_all_next()):
                 later.decompose()
             rule.decompose()
