@@ -128,4 +128,3 @@ def need_binary(name: str, package: str) -> str:
 
 
 free_port, wait_for_port = processes.free_port, processes.wait_for_port
-

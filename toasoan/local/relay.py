@@ -11,6 +11,7 @@ import logging
 import smtplib
 import ssl
 import threading
+import warnings
 from collections.abc import Callable
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -19,6 +20,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 log = logging.getLogger("toasoan.local")
+# aiosmtpd says at every connection that AUTH without TLS is risky: the local site allows it on purpose
+# (127.0.0.1 only, so a mail client needs no certificate exception), and the tests require TLS.
+logging.getLogger("mail.log").setLevel(logging.ERROR)
+warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
 
 
 class Relay:
