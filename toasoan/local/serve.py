@@ -30,11 +30,17 @@ async def _supervise(settings: Settings) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), seconds)
 
-    while not stopping.is_set():
-        for sig in (signal.SIGINT, signal.SIGTERM):  # while no daemon runs (it sets its own when it does)
+    def own_signals() -> None:
+        """Ctrl-C while no daemon runs (a daemon sets handlers of its own, left behind when it stops)."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
-        while not stopping.is_set() and not lock.try_acquire():
-            await pause(0.5)  # a demo holds the mailbox
+
+    while not stopping.is_set():
+        own_signals()
+        if not lock.try_acquire():
+            log.info("toasoan demo đang giữ hộp thư: tiến trình nền chờ demo xong")
+            while not stopping.is_set() and not lock.try_acquire():
+                await pause(0.5)
         if stopping.is_set():
             break
         daemon = Daemon(settings)
@@ -48,6 +54,7 @@ async def _supervise(settings: Settings) -> None:
         log.info("toasoan demo bắt đầu: tiến trình nền tạm nhường hộp thư cho demo")
         daemon.stopping.set()
         await running_daemon
+        own_signals()
         lock.release()
         while not stopping.is_set() and lock.demo_waiting():
             await pause(0.5)
