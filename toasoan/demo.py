@@ -120,10 +120,14 @@ class Story:
         from scheduler.daemon import Daemon
 
         ready = threading.Event()
+        # the inbox re-read every second too, not only on IDLE: a message that lands while the watcher is
+        # still connecting is not left for the configured minute
+        imap = self.settings.imap.model_copy(update={"poll_seconds": 1})
+        settings = self.settings.model_copy(update={"imap": imap})
 
         def run() -> None:
             async def main() -> None:
-                self.daemon = Daemon(self.settings, clock=self.clock, sweep_seconds=0.3)
+                self.daemon = Daemon(settings, clock=self.clock, sweep_seconds=0.3)
                 self.loop = asyncio.get_running_loop()
                 ready.set()
                 await self.daemon.run()
