@@ -6,50 +6,49 @@ The daemon and ``toasoan inspect`` share this, so what inspect prints is what th
 from __future__ import annotations
 
 import html as htmllib
-import io
 import re
-import zipfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import lxml.html
 
-from intake import classify, document, forward, media, office, questions, replies, vietnamese
-from intake.docx_html import docx_to_html
-from intake.message import Attachment, Mail, parse, size_text
-from intake.sandbox import SANDBOX, ParseLimit
-from intake.sanitize import sanitize
-from newsroom import replykey
+from intake import (
+    active_content,
+    classify,
+    document,
+    docx_safe,
+    events,
+    filenames,
+    forward,
+    media,
+    office,
+    questions,
+    refusals,
+    replies,
+    secrecy,
+    vietnamese,
+)
+from intake.message import Attachment, Mail, MailRefused, header_problem, parse, size_text
+from intake.sandbox import SANDBOX, SandboxFailure
+from intake.sanitize import removed_kinds, sanitize
+from newsroom import replykey, secret_rotation
 from newsroom.settings import Settings
 from newsroom.submission import FileData, Submission
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
-REFUSED_TYPES = {
-    ".docm",
-    ".dotm",
-    ".xlsm",
-    ".pptm",
-    ".exe",
-    ".bat",
-    ".cmd",
-    ".js",
-    ".vbs",
-    ".scr",
-    ".com",
-    ".msi",
-}
 ZIPPED = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".zip", ".epub"}
-MAX_UNZIPPED = 200 * 1024 * 1024
-MAX_RATIO = 100
+BUDGET_SECONDS = 8.0  # all decoding of one message: every message is answered within ~10 s
 REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
 TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
-NOT_A_DEPARTMENT = "người gửi"  # the warning about a sender outside the roster; not said of a citizen
-DeadlineFn = Callable[[str, datetime, dict, bool], Any]  # category, received, document facts, own issuer
+# category, received, document facts, own issuer, the moments read from the text (intake/events.py)
+DeadlineFn = Callable[[str, datetime, dict, bool, dict], Any]
 
 
 @dataclass
@@ -67,6 +66,41 @@ class Analysis:
     deadline: Any = None
     attachments: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    code: str | None = None  # the refusal's code in intake/refusals.py
+    warning_codes: list[str] = field(default_factory=list)
+
+    def refuse(self, code: str, language: str = "vi", **values: Any) -> None:
+        self.kind, self.code, self.reason = "refused", code, refusals.text(code, values, language)
+
+
+class Notes(list):
+    """The warnings the board reads (a list of texts, as Submission.warnings always was) with their codes."""
+
+    def __init__(self, language: str):
+        super().__init__()
+        self.language, self.codes = language, []
+
+    def add(self, code: str, **values: Any) -> None:
+        self.append(refusals.text(code, values, self.language))
+        self.codes.append(code)
+
+    def discard(self, code: str) -> None:
+        kept = [(text, c) for text, c in zip(self, self.codes, strict=True) if c != code]
+        self[:], self.codes = [text for text, _ in kept], [c for _, c in kept]
+
+    def extend_notes(self, notes: list[tuple[str, dict]]) -> None:
+        for code, values in notes:
+            self.add(code, **values)
+
+
+class Budget:
+    """What is left of a message's decoding time (time.monotonic: a duration, not a date)."""
+
+    def __init__(self, seconds: float = BUDGET_SECONDS):
+        self.until = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.until - time.monotonic()
 
 
 def sender_role(settings: Settings, address: str) -> str:
@@ -87,21 +121,6 @@ def find_keys(mail: Mail) -> list[replykey.ReplyKey]:
 
 def _is_docx(att: Attachment) -> bool:
     return att.filename.lower().endswith(".docx") or att.content_type == DOCX
-
-
-def _zip_problem(data: bytes) -> str | None:
-    """Checks an Office file's zip before any parser expands it."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-            names = {i.filename for i in zf.infolist()}
-    except zipfile.BadZipFile:
-        return "tệp nén bị hỏng, không mở được"
-    if total > MAX_UNZIPPED or (total > MAX_RATIO * max(len(data), 1) and total > 10 * 1024 * 1024):
-        return "tệp nén giãn ra quá lớn (nghi là tệp độc hại)"
-    if any(name.lower().endswith("vbaproject.bin") or name.startswith("Basic/") for name in names):
-        return "tệp có macro, không được tiếp nhận"
-    return None
 
 
 def _text_to_html(text: str) -> str:
@@ -140,77 +159,142 @@ BYLINE = re.compile(
 SOURCE = re.compile(r"^\s*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILINE)
 
 
-def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submission | None:
-    body_html, text, headings, files, warnings = "", "", [], [], []
+def _refuse_attachment(att: Attachment, settings: Settings, analysis: Analysis) -> bool:
+    """Refusals by name and content, before anything is decoded: programs, scripts, macro files."""
+    kind = active_content.sniff(att.data)
+    last = active_content.extension(att.filename)
+    if kind in ("executable", "script") or last in active_content.EXECUTABLE_EXTENSIONS:
+        what = (
+            last
+            if last in active_content.EXECUTABLE_EXTENSIONS
+            else {"executable": "chương trình"}.get(kind, "tệp lệnh")
+        )
+        analysis.refuse("forbidden_type", settings.language, name=att.filename, what=what)
+        return True
+    return False
+
+
+def _attachment_limits(settings: Settings, mail: Mail, analysis: Analysis) -> bool:
+    """Count and size limits, the same for a reply as for a submission."""
+    if len(mail.attachments) > settings.max_attachments:
+        analysis.refuse(
+            "too_many_attachments", settings.language, count=len(mail.attachments), limit=settings.max_attachments
+        )
+        return True
+    for att in mail.attachments:
+        if len(att.data) > settings.max_attachment_bytes:
+            limit = size_text(settings.max_attachment_bytes)
+            analysis.refuse(
+                "attachment_too_large", settings.language, name=att.filename, size=size_text(len(att.data)), limit=limit
+            )
+            return True
+        if att.content_type != "message/rfc822" and _refuse_attachment(att, settings, analysis):
+            return True
+    return False
+
+
+def _downloadable(att: Attachment, kind: str) -> bool:
+    return active_content.DOWNLOADABLE.get(active_content.extension(att.filename)) == kind
+
+
+def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budget) -> Submission | None:
+    body_html, text, headings, files = "", "", [], []
+    warnings = Notes(settings.language)
+    warnings.extend_notes(mail.notes)
     docx_done = text_from_body = False
     pdf_texts: list[str] = []
-    forwarded = forward.unwrap(mail)
+    try:
+        forwarded = forward.unwrap(mail, budget.left())
+    except (MailRefused, SandboxFailure):
+        forwarded = None
     if forwarded is not None:
         who = forwarded.sender_name or forwarded.sender_address or "không rõ"
         note = f"; lời nhắn: “{forwarded.note[:200]}”" if forwarded.note else ""
-        warnings.append(f"thư chuyển tiếp; bản gốc của {who}{note}")
+        warnings.add("forwarded", who=who, note=note)
     for att in mail.attachments:
         if att.content_type == "message/rfc822":
             continue  # its document and text are read from the forward itself
-        ext = "." + att.filename.rsplit(".", 1)[-1].lower() if "." in att.filename else ""
+        if filenames.changed(att.original_name, att.filename):
+            warnings.add("filename_changed", original=att.original_name[:100], name=att.filename)
+        ext = active_content.extension(att.filename)
+        kind = active_content.sniff(att.data)
         use = "download"
-        if ext in REFUSED_TYPES:
-            analysis.kind, analysis.reason = (
-                "refused",
-                f"tệp {att.filename} thuộc loại không được tiếp nhận ({ext})",
-            )
-            return None
-        if len(att.data) > settings.max_attachment_bytes:
-            analysis.kind = "refused"
-            limit = size_text(settings.max_attachment_bytes)
-            analysis.reason = f"tệp {att.filename} quá lớn ({size_text(len(att.data))}; tối đa {limit})"
-            return None
-        if ext in ZIPPED or att.data[:4] == b"PK\x03\x04":
-            problem = _zip_problem(att.data)
-            if problem:
-                analysis.kind, analysis.reason = "refused", f"{att.filename}: {problem}"
+        if kind in active_content.ACTIVE_KINDS or ext in active_content.ACTIVE_EXTENSIONS:
+            warnings.add("active_dropped", name=att.filename, what=active_content.ACTIVE_KINDS.get(kind, ext))
+            continue
+        if budget.left() <= 0:
+            warnings.add("time_budget", name=att.filename)
+            files.append(FileData(att.filename, att.content_type, att.data, "ignored", att.content_id or None))
+            continue
+        docx_like = (_is_docx(att) or ext in office.CONVERTIBLE) and not docx_done
+        if kind == "zip" and not (docx_like and _is_docx(att)):
+            try:
+                checked = SANDBOX.run(
+                    docx_safe.check_archive, att.data, att.filename, ext != ".zip", timeout=budget.left()
+                )
+            except SandboxFailure as failure:
+                warnings.add("document_unreadable", name=att.filename, reason=failure.reason)
+                files.append(FileData(att.filename, att.content_type, att.data, "ignored", att.content_id or None))
+                continue
+            if checked.refusal:
+                analysis.refuse(checked.refusal[0], settings.language, **checked.refusal[1])
                 return None
+            warnings.extend_notes(checked.notes)
         document_data = att.data
         if ext in office.CONVERTIBLE and not docx_done:
             try:
                 document_data = office.to_docx(att.data, att.filename)
             except RuntimeError as exc:
-                warnings.append(f"{att.filename}: {exc}; tệp được đính kèm để tải về")
-                files.append(FileData(att.filename, att.content_type, att.data, "download"))
-                continue
-        if _is_docx(att) or document_data is not att.data:
-            if not docx_done:
-                try:
-                    conv = SANDBOX.run(docx_to_html, document_data)
-                except Exception as exc:  # unreadable, or over the time and memory limits: passed on, for download
-                    warnings.append(f"không đọc được nội dung {att.filename} ({type(exc).__name__}); tệp được đính kèm")
-                    files.append(FileData(att.filename, att.content_type, att.data, "download"))
-                    continue
-                body_html, text, headings = conv.html, conv.text, conv.headings
-                warnings += conv.warnings
-                for ref, name, ctype, data in conv.images:
-                    files.append(FileData(name, ctype, data, "image", ref))
-                docx_done, use = True, "body"
-        elif att.content_type.startswith("image/") or ext in IMAGE_EXTENSIONS:
+                warnings.add("office_unavailable", name=att.filename, reason=str(exc))
+                document_data = att.data
+                docx_like = False
+        if docx_like and (_is_docx(att) or document_data is not att.data):
             try:
-                cleaned = media.clean_image(att.data, att.filename)
-            except ValueError as exc:
-                warnings.append(str(exc))
-            else:
-                warnings += cleaned.warnings
-                files.append(
-                    FileData(cleaned.filename, cleaned.content_type, cleaned.data, "image", att.content_id or None)
-                )
+                safe = SANDBOX.run(docx_safe.convert_docx, document_data, att.filename, timeout=budget.left())
+            except SandboxFailure as failure:  # unreadable, or over the limits: passed on, for download
+                warnings.add("document_unreadable", name=att.filename, reason=failure.reason)
+                use = "download" if _downloadable(att, kind) else "ignored"
+                files.append(FileData(att.filename, att.content_type, att.data, use, att.content_id or None))
                 continue
-        elif att.content_type == "application/pdf" or ext == ".pdf":
+            if safe.refusal:
+                analysis.refuse(safe.refusal[0], settings.language, **safe.refusal[1])
+                return None
+            conv = safe.converted
+            body_html, text, headings = conv.html, conv.text, conv.headings
+            warnings.extend_notes(safe.notes)
+            for line in conv.warnings:
+                warnings.add("document_note", text=line)
+            for ref, name, ctype, data in conv.images:
+                files.append(FileData(name, ctype, data, "image", ref))
+            docx_done, use = True, "body"
+        elif kind == "image" or att.content_type.startswith("image/") or ext in IMAGE_EXTENSIONS:
             try:
-                text_of_pdf = SANDBOX.run(media.pdf_text, att.data)
-            except (ValueError, ParseLimit) as exc:
-                warnings.append(f"{att.filename}: {exc}")
+                cleaned = SANDBOX.run(media.clean_image, att.data, att.filename, timeout=budget.left())
+            except SandboxFailure as failure:
+                warnings.add("image_dropped", name=att.filename, reason=failure.reason)
+                continue
+            warnings.extend_notes(cleaned.notes)
+            files.append(
+                FileData(cleaned.filename, cleaned.content_type, cleaned.data, "image", att.content_id or None)
+            )
+            continue
+        elif kind == "pdf":
+            try:
+                text_of_pdf, active = SANDBOX.run(media.inspect_pdf, att.data, timeout=budget.left())
+            except SandboxFailure as failure:
+                warnings.add("pdf_unreadable", name=att.filename, reason=failure.reason)
+                use = "ignored"  # what it holds is unknown: never offered to the website's readers
             else:
+                if active:
+                    warnings.add("pdf_active", name=att.filename, what=", ".join(active))
+                    use = "ignored"
                 if not text_of_pdf:
-                    warnings.append(f"{att.filename} là bản quét (không có chữ): người đọc chỉ tải được tệp")
+                    warnings.add("pdf_scanned", name=att.filename)
                 pdf_texts.append(text_of_pdf)
+        if use == "download" and not _downloadable(att, kind):
+            what = ext or kind
+            warnings.add("not_published_type", name=att.filename, what=what)
+            use = "ignored"
         files.append(FileData(att.filename, att.content_type, att.data, use, att.content_id or None))
     if not docx_done and forwarded is not None and forwarded.text:
         text = "\n\n".join(filter(None, [forwarded.text, *pdf_texts]))
@@ -229,23 +313,26 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         if f.use == "image" and f.ref not in referenced:
             body_html += f'<figure><img src="cid:{f.ref or f.filename}" alt="{htmllib.escape(f.filename)}"></figure>'
             f.ref = f.ref or f.filename
+    if text_from_body and (removed := removed_kinds(body_html)):
+        warnings.add("html_removed", what=", ".join(removed))
     body_html = sanitize(body_html).strip()
     tree = _fragment(body_html)
     if text_from_body:
         text = "\n".join(tree.itertext())
     if not "".join(tree.itertext()).strip() and not files:
-        analysis.kind, analysis.reason = "refused", "thư không có nội dung và không có tệp đính kèm"
+        analysis.refuse("empty", settings.language)
         return None
-    if vietnamese.has_no_diacritics(text):
-        warnings.append("văn bản viết tiếng Việt không dấu; quy chế yêu cầu tiếng Việt có dấu (Unicode TCVN 6909:2001)")
+    if vietnamese.has_no_diacritics(f"{SUBJECT_PREFIX.sub('', mail.subject)}\n{text}"):
+        warnings.add("no_diacritics")
     subject_and_text = f"{mail.subject}\n{text}"
     category = classify.category_of(mail.subject, text, settings.default_category)
-    secrecy = classify.secrecy_of(mail.subject, text)
+    read = {"thư": mail.text, "tài liệu": text, **{f"tệp PDF {i + 1}": t for i, t in enumerate(pdf_texts)}}
+    level, stamp_place = secrecy.stamp(mail.subject, read)
     urgency = classify.urgency_of(mail.subject, text)
     doc = document.extract(text)
     department = settings.department_of(mail.sender_address)
     if analysis.role == "unknown" and settings.departments:
-        warnings.append(f"{NOT_A_DEPARTMENT} {mail.sender_address} không có trong danh sách đơn vị của trang")
+        warnings.add("unknown_sender", address=mail.sender_address)
     original = (forwarded.sender_name or forwarded.sender_address) if forwarded else None
     author = m[2].strip() if (m := BYLINE.search(text)) else (original or mail.sender_name or None)
     source = (
@@ -254,9 +341,11 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         else (original or (department.name if department else (mail.sender_name or None)))
     )
     held = None
-    if secrecy != "none":
-        stamp = dict(classify.SECRECY)[secrecy]
-        held = f"tài liệu có dấu {stamp}: không được đăng lên trang (quy chế cấm đăng bí mật nhà nước)"
+    if level != "none":
+        held = (
+            f"tài liệu có dấu {secrecy.name_of(level)} ({stamp_place}): không được đăng lên trang, không được "
+            f"chuyển nội dung qua thư (quy chế cấm đăng, cung cấp bí mật nhà nước)"
+        )
     for img in list(tree.iter("img")):  # the preview says where a picture is; mail clients block cid: images
         label = lxml.html.Element("span")
         label.text, label.tail = f"[ảnh: {img.get('alt') or 'không có mô tả'}]", img.tail
@@ -271,7 +360,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         sender_name=mail.sender_name,
         category=category,
         urgency=urgency,
-        secrecy=secrecy,
+        secrecy=level,
         department=department.name if department else None,
         author=author,
         source=source,
@@ -279,7 +368,29 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis) -> Submissio
         warnings=warnings,
         files=files,
         held_reason=held,
+        text=text,
     )
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The headers of a message too large to read whole: enough to know and answer its sender."""
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
+    return raw[: min(ends)] + b"\r\n\r\n" if ends else raw[:65536]
+
+
+def _minimal_mail(raw: bytes) -> Mail:
+    """Who sent a message whose headers cannot be parsed safely: From and Subject found with bounded
+    searches in the first 64 KB, so that the sender can still be answered."""
+    from email.message import Message
+    from email.utils import parseaddr
+
+    head = raw[:65536].decode("utf-8", errors="replace")
+    sender = re.search(r"^From:[ \t]*([^\r\n]{0,500})", head, re.IGNORECASE | re.MULTILINE)
+    subject = re.search(r"^Subject:[ \t]*([^\r\n]{0,300})", head, re.IGNORECASE | re.MULTILINE)
+    name, address = parseaddr(sender[1]) if sender else ("", "")
+    address = address.lower() if re.fullmatch(r"[^@\s]+@[^@\s]+", address or "") else ""
+    subject_text = subject[1].strip() if subject else ""
+    return Mail(None, subject_text, address, name, [], None, [], "", "", [], Message())
 
 
 def analyze(
@@ -290,18 +401,37 @@ def analyze(
     thread_ids: Callable[[list[str]], bool] | None = None,
 ) -> Analysis:
     """``thread_ids`` tells whether any of the given Message-IDs is one we sent (the daemon asks its store)."""
-    mail = parse(raw)
+    budget = Budget()
+    language = settings.language
+    too_large = len(raw) > settings.max_message_bytes
+    problem = header_problem(raw)
+    try:
+        mail = parse(_header_block(raw) if too_large else raw, timeout=budget.left()) if not problem else None
+    except MailRefused as refused:
+        problem = (refused.code, refused.values)
+        mail = None
+    except SandboxFailure as failure:
+        analysis = Analysis(kind="refused", mail=_minimal_mail(raw))
+        analysis.refuse("unreadable_message", language, reason=failure.reason)
+        return analysis
+    if mail is None:
+        analysis = Analysis(kind="refused", mail=_minimal_mail(raw))
+        analysis.refuse(problem[0], language, **problem[1])
+        return analysis
     analysis = Analysis(kind="submission", mail=mail, role=sender_role(settings, mail.sender_address))
-    if len(raw) > settings.max_message_bytes:
-        analysis.kind = "refused"
-        analysis.reason = f"thư quá lớn ({size_text(len(raw))}; tối đa {size_text(settings.max_message_bytes)})"
+    if too_large:
+        analysis.refuse(
+            "message_too_large", language, size=size_text(len(raw)), limit=size_text(settings.max_message_bytes)
+        )
         return analysis
     auto = classify.automatic(mail)
     if not mail.sender_address and not auto:
-        analysis.kind, analysis.reason = "refused", "thư không có địa chỉ người gửi hợp lệ (From)"
+        analysis.refuse("no_sender", language)
         return analysis
     if auto:
         analysis.kind, analysis.reason = auto
+        return analysis
+    if _attachment_limits(settings, mail, analysis):
         return analysis
     keys = find_keys(mail)
     key = keys[0] if keys else None
@@ -313,26 +443,22 @@ def analyze(
         analysis.draft_key = key.draft_key if key else tagged
         # Every key must verify, and all must name the same draft and revision: a key copied from another
         # draft's mail next to this one's is a forgery, not a typo.
-        secret = settings.secret.resolve()
+        accepted = secret_rotation.valid_secrets(settings.secret, received_at)  # the previous one during its grace
         analysis.key_valid = (
             bool(keys)
             and len({(k.draft_key, k.revision) for k in keys}) == 1
-            and all(replykey.verify(secret, k) for k in keys)
+            and all(any(replykey.verify(secret, k) for secret in accepted) for k in keys)
         )
         analysis.command = replies.parse_command(
             replies.reply_text(mail.text, mail.html), received_at, settings.timezone
         )
         if any(_is_docx(att) for att in mail.attachments):  # a corrected document: a new revision
-            analysis.submission = _submission(settings, mail, analysis)
+            analysis.submission = _submission(settings, mail, analysis, budget)
             if analysis.kind == "refused":
                 return analysis
             analysis.kind = "reply"
         return analysis
-    if len(mail.attachments) > settings.max_attachments:
-        analysis.kind = "refused"
-        analysis.reason = f"quá nhiều tệp đính kèm ({len(mail.attachments)}; tối đa {settings.max_attachments})"
-        return analysis
-    sub = _submission(settings, mail, analysis)
+    sub = _submission(settings, mail, analysis, budget)
     if sub is None:
         return analysis
     analysis.submission = sub
@@ -341,19 +467,23 @@ def analyze(
         analysis.kind, sub.category = "question", "qa"
         if analysis.role == "unknown":
             analysis.role = "citizen"
-            sub.warnings = [w for w in sub.warnings if not w.startswith(NOT_A_DEPARTMENT)]
+            sub.warnings.discard("unknown_sender")  # a citizen is not expected on the roster of departments
     analysis.warnings = sub.warnings
+    analysis.warning_codes = sub.warnings.codes
     analysis.attachments = [
         {"filename": f.filename, "content_type": f.content_type, "size": len(f.data), "use": f.use} for f in sub.files
     ]
+    head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
+    own = any(classify.fold(name) in head for name in settings.issuer_names)
+    article = settings.notices.website_recipient_article
+    if article and own and sub.secrecy == "none" and sub.document.get("type") and not sub.document["for_website"]:
+        sub.warnings.add("website_not_a_recipient", article=article)
     if deadline_fn is not None:
-        head = classify.fold(" ".join(sub.preview_text.splitlines()[:12]))
-        own = any(classify.fold(name) in head for name in settings.issuer_names)
-        analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own)
+        moments = events.read(sub.text, received_at.astimezone(ZoneInfo(settings.timezone)))
+        analysis.deadline = deadline_fn(sub.category, received_at, sub.document, own, moments)
         due = analysis.deadline.due_at if analysis.deadline else None
-        if due is not None and due <= received_at:
-            warning = f"đã quá hạn đăng theo quy chế ngay khi nhận (hạn {due.isoformat(timespec='minutes')})"
-            sub.warnings.append(warning)
+        if due is not None and due < received_at:
+            sub.warnings.add("late_on_arrival", due=due.isoformat(timespec="minutes"))
     return analysis
 
 
@@ -364,6 +494,7 @@ def as_json(a: Analysis) -> dict:
     return {
         "kind": a.kind,
         "reason": a.reason or None,
+        "code": a.code,
         "sender": {"address": mail.sender_address, "name": mail.sender_name, "role": a.role},
         "subject": mail.subject,
         "message_id": mail.message_id,
@@ -391,4 +522,5 @@ def as_json(a: Analysis) -> dict:
         if a.kind == "reply"
         else None,
         "warnings": a.warnings,
+        "warning_codes": a.warning_codes,
     }

@@ -1,4 +1,4 @@
-"""What kind of mail this is, and what category, urgency and secrecy a submission has.
+"""What kind of mail this is, and what category and urgency a submission has (secrecy: intake/secrecy.py).
 
 Signals are the words offices really use (see the design's domain notes); a keyword match on the subject
 counts before one in the body, because the subject is what the sender chose to say about the item.
@@ -31,7 +31,6 @@ CATEGORY_WORDS = [  # first match wins; order matters
     ("science", r"đề tài|khoa học"),
     ("qa", r"hỏi đáp|góp ý|phản ánh|kiến nghị|xin hỏi|cho hỏi"),
 ]
-SECRECY = [("tuyet_mat", "TUYỆT MẬT"), ("toi_mat", "TỐI MẬT"), ("mat", "MẬT")]
 URGENCY = [("hoa_toc", r"HỎA TỐC|HOẢ TỐC"), ("thuong_khan", r"THƯỢNG KHẨN"), ("khan", r"KHẨN")]
 
 
@@ -72,15 +71,6 @@ def category_of(subject: str, text: str, default: str = "news") -> str:
 
 def _stamp_lines(text: str) -> list[str]:
     return [line.strip().strip("*").strip() for line in text.splitlines()[:60] if line.strip()]
-
-
-def secrecy_of(subject: str, text: str) -> str:
-    """A secrecy stamp stands alone on a line of the document, or in brackets in the subject."""
-    lines = _stamp_lines(text)
-    for key, stamp in SECRECY:
-        if stamp in lines or re.search(rf"[\[(]\s*{stamp}\s*[\])]", subject):
-            return key
-    return "none"
 
 
 def urgency_of(subject: str, text: str) -> str:

@@ -60,6 +60,10 @@ EFFECTIVE = re.compile(
     r"(\d{1,2}) tháng (\d{1,2}) năm (\d{4}))",
     re.IGNORECASE,
 )
+# "bãi bỏ Quyết định số 15/2020/QĐ-UBND", "thay thế Quyết định số …", "… hết hiệu lực": what the document
+# repeals or replaces (Long Xuyên Đ21.2: posts about repealed policies are taken down)
+REPEALS = re.compile(r"(bãi bỏ|thay thế|hết hiệu lực|hủy bỏ|huỷ bỏ|bai bo|thay the|het hieu luc)", re.IGNORECASE)
+CITED_NUMBER = re.compile(r"(?:số|so)\s*:?\s*(\d+(?:/\d{4})?/[A-ZĐ][\wĐđ.\-]*[\wĐđ])", re.IGNORECASE)
 WEBSITE = re.compile(r"website|trang thông tin điện tử|cổng thông tin điện tử|trang ttđt|cổng ttđt", re.IGNORECASE)
 
 
@@ -75,6 +79,26 @@ def _effective_on(text: str, issued_on: str | None) -> str | None:
         return date(int(year), int(month), int(day)).isoformat()
     except ValueError:
         return None
+
+
+def normal_number(number: str) -> str:
+    """A document number as compared: upper case, no spaces ("15/2020/qđ-ubnd" is 15/2020/QĐ-UBND)."""
+    return re.sub(r"\s+", "", number).upper()
+
+
+def _replaces(text: str, own: str | None) -> list[str]:
+    """The numbers the document repeals or replaces: those cited in a sentence that says so, after the
+    verb or shortly before it ("Quyết định số 15/2020/QĐ-UBND … hết hiệu lực"); never its own number."""
+    found: list[str] = []
+    for sentence in re.split(r"(?<=[.;:])\s+|\n", text):
+        verb = REPEALS.search(sentence)
+        if not verb or re.search(r"\bcăn cứ\b", sentence[: verb.start()], re.IGNORECASE):
+            continue
+        for m in CITED_NUMBER.finditer(sentence):
+            number = normal_number(m[1])
+            if number != normal_number(own or "") and number not in found:
+                found.append(number)
+    return found
 
 
 def _type_of(head: list[str], number: str | None) -> tuple[str | None, int | None]:
@@ -161,6 +185,8 @@ def extract(text: str) -> dict:
         "recipients": [],
         "for_website": False,
         "effective_on": None,
+        "effective_from_signing": False,
+        "replaces": [],
     }
     if type_line is not None and type_line + 1 < len(head) and not RULE.match(head[type_line + 1]):
         doc["summary"] = head[type_line + 1]
@@ -181,4 +207,6 @@ def extract(text: str) -> dict:
     doc["for_website"] = any(WEBSITE.search(r) for r in doc["recipients"])
     doc["authority"], doc["signer_title"], doc["signer"] = _signature(lines)
     doc["effective_on"] = _effective_on(" ".join(lines), doc["issued_on"])
+    doc["effective_from_signing"] = bool((m := EFFECTIVE.search(" ".join(lines))) and m[1])
+    doc["replaces"] = _replaces("\n".join(lines), number)
     return doc

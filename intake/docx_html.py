@@ -50,6 +50,10 @@ class Converted:
     warnings: list[str] = field(default_factory=list)
     text: str = ""
     headings: list[str] = field(default_factory=list)
+    removed: dict[str, list[str]] = field(default_factory=dict)  # what was left out: kind → one entry each
+
+
+SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 
 
 class _Converter:
@@ -177,6 +181,9 @@ class _Converter:
                 inner = self.runs(child)
                 rid = child.get(qn("r:id"))
                 href = self.part.rels[rid].target_ref if rid and rid in self.part.rels else None
+                if href and not SAFE_LINK.match(href.strip()):  # javascript:, vbscript:, data:, file:, \\server
+                    self.out.removed.setdefault("link", []).append(href.strip().split(":", 1)[0][:20] or "?")
+                    href = None
                 add(None, f'<a href="{escape(href)}">{inner}</a>' if href else inner)
             elif child.tag in (qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), qn("w:sdt")):
                 add(None, self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
@@ -268,12 +275,17 @@ class _Converter:
 
     def image(self, drawing) -> str:
         blip = drawing.find(".//" + qn("a:blip"))
+        if blip is not None and blip.get(qn("r:link")):  # a picture fetched from a server when opened
+            self.out.removed.setdefault("remote_image", []).append(blip.get(qn("r:link")))
         if blip is not None:
             rid = blip.get(qn("r:embed"))
         else:  # VML, as older Word and "objects" write pictures
             imagedata = drawing.find(".//" + VML + "imagedata")
             rid = imagedata.get(qn("r:id")) if imagedata is not None else None
-        if not rid or rid not in self.part.rels or self.part.rels[rid].is_external:
+        if rid and rid in self.part.rels and self.part.rels[rid].is_external:
+            self.out.removed.setdefault("remote_image", []).append(self.part.rels[rid].target_ref[:100])
+            return ""
+        if not rid or rid not in self.part.rels:
             return ""
         part = self.part.rels[rid].target_part
         props = drawing.find(".//" + qn("wp:docPr"))
@@ -484,5 +496,9 @@ def docx_to_html(data: bytes) -> Converted:
     doc = Document(io.BytesIO(data))
     conv = _Converter(doc)
     conv.out.html = conv.blocks(doc.element.body) + conv.notes_html()
+    body = doc.element.body
+    for kind, tag in (("object", qn("w:object")), ("altchunk", qn("w:altChunk"))):
+        if found := sum(1 for _ in body.iter(tag)):
+            conv.out.removed[kind] = [tag] * found
     conv.out.text = "".join(line + "\n" for line in conv.text)
     return conv.out

@@ -28,10 +28,11 @@ class Forwarded:
     note: str  # what the forwarder wrote above it
 
 
-def unwrap(mail: Mail) -> Forwarded | None:
+def unwrap(mail: Mail, timeout: float | None = None) -> Forwarded | None:
+    """Raises MailRefused or SandboxFailure when an attached original cannot be read (intake/message.py)."""
     for att in mail.attachments:
         if att.content_type == "message/rfc822":
-            inner = parse(att.data)
+            inner = parse(att.data, timeout=timeout)
             note = mail.text.split(inner.text.strip()[:40])[0].strip() if inner.text.strip() else mail.text.strip()
             return Forwarded(inner.sender_name, inner.sender_address, inner.subject, inner.text, note)
     marker = MARKER.search(mail.text or "")

@@ -1,8 +1,12 @@
-"""Photos and PDFs as offices send them: made safe and viewable before anyone sees them.
+"""Pictures and PDFs as offices (and strangers) send them: decoded in the sandbox, made safe and viewable.
 
-Photos from phones carry their GPS position in EXIF and are often stored sideways with an orientation
-tag; we apply the orientation and write the picture again without metadata. Formats a browser cannot
-show (TIFF, BMP) become PNG. A PDF gives its text for the preview; one without text is a scan, flagged.
+Every picture, attached or inside a document, is decoded and written again: its size, frame count and
+pixel count are checked before it is decoded (a 30000×30000 PNG or a JPEG bomb is refused from its
+header), the orientation tag is applied, EXIF (GPS included) is dropped, CMYK, 16-bit, palette and
+animated images are converted to what a browser shows, TIFF and BMP become PNG. A PDF gives its text for
+the preview (one without text is a scan, flagged) and is searched for active content (JavaScript, launch
+actions, embedded files), which keeps it off the website. Each change is reported as a code with values
+(intake/refusals.py).
 """
 
 from __future__ import annotations
@@ -11,8 +15,25 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from intake import refusals
+
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is plenty; larger is a decompression bomb or a mistake
+MAX_SIDE = 20_000
+MAX_FRAMES = 100
+MAX_FRAME_PIXELS = 100_000_000  # all frames of an animation together
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|SubmitForm|ImportData|GoToE)\b")
+PDF_ACTIVE_NAMES = {
+    "JavaScript": "JavaScript",
+    "JS": "JavaScript",
+    "Launch": "lệnh chạy chương trình",
+    "EmbeddedFiles": "tệp nhúng",
+    "EmbeddedFile": "tệp nhúng",
+    "RichMedia": "nội dung đa phương tiện",
+    "SubmitForm": "biểu mẫu gửi đi",
+    "ImportData": "nhập dữ liệu",
+    "GoToE": "tệp nhúng",
+}
 
 
 @dataclass
@@ -20,48 +41,114 @@ class Cleaned:
     data: bytes
     content_type: str
     filename: str
-    warnings: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [refusals.text(code, values) for code, values in self.notes]
+
+
+def _browser_mode(image, fmt: str):
+    """CMYK, 16-bit, float, palette-with-alpha and the rest, as a mode the target format writes."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    elif image.mode == "F":
+        image = image.convert("L")
+    if fmt == "JPEG":
+        return image.convert("RGB") if image.mode not in ("RGB", "L") else image
+    if image.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        return image.convert("RGB")
+    if image.mode in ("LA", "PA", "RGBa", "La"):
+        return image.convert("RGBA")
+    return image
 
 
 def clean_image(data: bytes, filename: str) -> Cleaned:
-    """Orientation applied, metadata (GPS included) dropped; raises ValueError for what is not a picture."""
+    """Orientation applied, metadata (GPS included) dropped; raises ValueError for what is not a picture
+    or is too large to decode."""
     from PIL import Image, ImageOps  # Pillow is loaded only for messages with pictures
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    notes: list[tuple[str, dict]] = []
     try:
         with Image.open(io.BytesIO(data)) as opened:
-            if opened.width * opened.height > MAX_PIXELS:
-                raise ValueError(f"ảnh {filename} quá lớn ({opened.width}×{opened.height} điểm ảnh)")
+            width, height = opened.size
+            frames = getattr(opened, "n_frames", 1)
+            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+                raise ValueError(f"ảnh {filename} quá lớn ({width}×{height} điểm ảnh)")
+            if frames > MAX_FRAMES or frames * width * height > MAX_FRAME_PIXELS:
+                raise ValueError(f"ảnh động {filename} quá lớn ({frames} khung hình)")
             fmt = opened.format or ""
-            image = ImageOps.exif_transpose(opened)
-            image.load()
-    except (Image.DecompressionBombError, OSError, SyntaxError) as exc:
+            exif = opened.getexif()
+            if len(exif) and (fmt != "TIFF" or any(tag in exif for tag in (0x8825, 0x8769, 0x010F, 0x0110))):
+                gps = ", cả vị trí GPS" if 0x8825 in exif else ""
+                notes.append(("image_metadata_removed", {"name": filename, "gps": gps}))
+            animated = frames > 1 and fmt in ("GIF", "PNG", "WEBP")
+            if animated:
+                sequence = [frame.copy() for frame in _frames(opened)]
+                image = sequence[0]
+            else:
+                image = ImageOps.exif_transpose(opened)
+                image.load()
+    except (Image.DecompressionBombError, OSError, SyntaxError, EOFError) as exc:
         raise ValueError(f"{filename} không phải ảnh đọc được ({exc})") from exc
-    warnings = []
     if fmt not in BROWSER_FORMATS:
         fmt = "PNG"
         filename = re.sub(r"\.[^.]*$", "", filename) + ".png"
-        warnings.append(f"ảnh {filename} đã được chuyển sang PNG để trình duyệt hiển thị được")
+        notes.append(("image_converted", {"name": filename, "format": "PNG"}))
     out = io.BytesIO()
-    if fmt == "JPEG":
-        image.convert("RGB").save(out, "JPEG", quality=90, optimize=True)
-    elif fmt == "GIF":
-        image.save(out, "GIF", save_all=getattr(image, "is_animated", False))
+    if animated:
+        frames_out = [_browser_mode(frame, fmt) for frame in sequence]
+        frames_out[0].save(out, fmt, save_all=True, append_images=frames_out[1:], loop=0)
+    elif fmt == "JPEG":
+        _browser_mode(image, fmt).save(out, "JPEG", quality=90, optimize=True)
     else:
-        image.save(out, fmt)
-    return Cleaned(out.getvalue(), BROWSER_FORMATS[fmt], filename, warnings)
+        _browser_mode(image, fmt).save(out, fmt)
+    return Cleaned(out.getvalue(), BROWSER_FORMATS[fmt], filename, notes)
 
 
-def pdf_text(data: bytes, max_pages: int = 50) -> str:
-    """The text of the first pages; empty for a scan. Raises ValueError for a PDF that cannot be read."""
+def _frames(image):
+    for index in range(image.n_frames):
+        image.seek(index)
+        yield image
+
+
+def pdf_active(data: bytes, reader=None) -> list[str]:
+    """The active content a PDF declares: in its bytes (names with #xx escapes undone) and in its
+    catalogue (which may sit in a compressed object stream)."""
+    found = {m[1].decode() for m in PDF_ACTIVE.finditer(re.sub(rb"#([0-9A-Fa-f]{2})", _unescape, data))}
+    if reader is not None:
+        root = reader.trailer.get("/Root", {})
+        names = root.get("/Names", {}) if hasattr(root, "get") else {}
+        found |= {key[1:] for key in ("/JavaScript", "/EmbeddedFiles") if hasattr(names, "get") and key in names}
+        action = root.get("/OpenAction") if hasattr(root, "get") else None
+        if hasattr(action, "get") and action.get("/S") in ("/JavaScript", "/Launch"):
+            found.add(str(action.get("/S"))[1:])
+    return sorted({PDF_ACTIVE_NAMES[name] for name in found})
+
+
+def _unescape(match: re.Match) -> bytes:
+    return bytes([int(match[1], 16)])
+
+
+def inspect_pdf(data: bytes, max_pages: int = 50) -> tuple[str, list[str]]:
+    """(the text of the first pages, empty for a scan; the active content found). ValueError when the PDF
+    cannot be read: damaged, encrypted, or a decompression bomb (pypdf's limits)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise ValueError("tệp PDF có mật khẩu")
+        active = pdf_active(data, reader)
         pages = reader.pages[:max_pages]
-        return "\n".join((page.extract_text() or "").strip() for page in pages).strip()
-    except (PdfReadError, KeyError, TypeError) as exc:
-        raise ValueError(f"tệp PDF hỏng ({exc})") from exc
+        text = "\n".join((page.extract_text() or "").strip() for page in pages).strip()
+    except (PyPdfError, KeyError, TypeError, AttributeError, IndexError, ZeroDivisionError, RecursionError) as exc:
+        raise ValueError(f"tệp PDF hỏng hoặc quá lớn ({type(exc).__name__})") from exc
+    return text, active
+
+
+def pdf_text(data: bytes, max_pages: int = 50) -> str:
+    """The text of the first pages; empty for a scan. Raises ValueError for a PDF that cannot be read."""
+    return inspect_pdf(data, max_pages)[0]

@@ -1,17 +1,56 @@
-"""Reading one raw message (mail-parser over the standard library) into the parts intake needs."""
+"""Reading one raw message into the parts intake needs: the standard library's parser, in the sandbox.
+
+A stranger's message is untrusted bytes like any attachment, so its MIME structure and headers are read
+in a sandbox worker (intake/sandbox.py) with the same time and memory ceilings as a document, after a
+linear check of the header block in the caller (``header_problem``): a 10 MB header line is refused
+before any parser sees it. The worker decodes the parts one at a time and drops each part's transfer
+encoded text as soon as it is decoded, and hands back only what intake uses: the headers, the texts, the
+attachments' bytes. Which parts are bodies and which attachments follows mail-parser's rules, which this
+replaced (a named part, a non-text part with a Content-ID, RTF, or Content-Disposition: attachment is an
+attachment).
+
+Headers are decoded here in linear time: raw 8-bit UTF-8 (which many clients send) is read as UTF-8, encoded
+words of the same charset are joined before decoding, and a charset Python does not know is reported.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
+import codecs
+import email
+import quopri
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
 import ftfy
-import mailparser
+
+from intake.filenames import safe_filename
+
+MAX_HEADER_BYTES = 512 * 1024  # the whole header block; a long Received chain is ~20 KB
+MAX_HEADER_LINE = 64 * 1024  # one physical line; RFC 5322 allows 998 characters
+MAX_PARTS = 1000
+MAX_DEPTH = 20
+# Payloads kept on the skeleton handed back as ``Mail.headers``: what bounces are read from.
+KEPT_PAYLOADS = {"text/rfc822-headers", "message/rfc822-headers"}
+CHARSET_ALIASES = {
+    "unicode-1-1-utf-7": "utf-7",
+    "x-unknown": "",
+    "unknown-8bit": "",
+    "unknown": "",
+    "x-user-defined": "",
+}
+
+
+class MailRefused(ValueError):
+    """The message's structure is over a limit: ``code`` names the refusal (intake/refusals.py)."""
+
+    def __init__(self, code: str, values: dict | None = None):
+        super().__init__(code)
+        self.code, self.values = code, values or {}
 
 
 @dataclass
@@ -20,6 +59,7 @@ class Attachment:
     content_type: str
     data: bytes
     content_id: str = ""
+    original_name: str = ""
 
 
 @dataclass
@@ -37,6 +77,7 @@ class Mail:
     headers: Message
     date: object = None
     defects: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (warning code, its values) from decoding
 
     def header(self, name: str) -> str:
         value = self.headers.get(name)
@@ -54,83 +95,247 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", ftfy.fix_encoding(text or ""))
 
 
-def safe_filename(name: str, fallback: str = "tep-dinh-kem") -> str:
-    """A name that is safe on any disk and in any URL path segment: no folders, controls or odd marks."""
-    name = nfc(name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip(" .")
-    stem, dot, ext = name.rpartition(".")
-    if not dot:
-        stem, ext = name, ""
-    stem = re.sub(r"\s+", " ", stem)[:120] or fallback
-    ext = re.sub(r"[^A-Za-z0-9]", "", ext)[:10].lower()
-    return f"{stem}.{ext}" if ext else stem
+def header_problem(raw: bytes) -> tuple[str, dict] | None:
+    """A header block over its limits, found with bytes operations only (linear, no parser)."""
+    start = len(raw) - len(raw.lstrip(b"\r\n"))
+    end = min((i for i in (raw.find(b"\n\n", start), raw.find(b"\r\n\r\n", start)) if i >= 0), default=len(raw))
+    if end - start > MAX_HEADER_BYTES:
+        return "header_too_large", {"size": size_text(end - start), "limit": size_text(MAX_HEADER_BYTES)}
+    position = start
+    while position < end:
+        newline = raw.find(b"\n", position, end)
+        newline = end if newline < 0 else newline
+        if newline - position > MAX_HEADER_LINE:
+            return "header_line_too_long", {"size": size_text(newline - position), "limit": size_text(MAX_HEADER_LINE)}
+        position = newline + 1
+    return None
 
 
-def header_text(msg: Message, name: str) -> str:
-    """The first occurrence of a header, RFC 2047 words decoded; repeated headers do happen in the wild."""
-    values = msg.get_all(name) or []
-    if not values:
-        return ""
+def charset_codec(name: str | None) -> str | None:
+    """The Python codec for a declared charset, or None when Python has no such codec."""
+    label = (name or "").strip().strip('"').lower().split("*", 1)[0]
+    label = CHARSET_ALIASES.get(label, label)
+    if not label:
+        return None
     try:
-        return str(make_header(decode_header(str(values[0]))))
-    except (ValueError, LookupError, UnicodeError):
-        return str(values[0])
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
 
 
-def _lenient_b64(text: str) -> bytes:
-    """Base64 as mail clients really write it: stray characters and missing padding are forgiven."""
-    clean = re.sub(r"[^A-Za-z0-9+/]", "", text)
-    clean = clean[: len(clean) - len(clean) % 4] if len(clean) % 4 == 1 else clean + "=" * (-len(clean) % 4)
-    return base64.b64decode(clean)
+def decode_bytes(data: bytes, declared: str | None, notes: list[tuple[str, dict]]) -> str:
+    """Text from bytes in the declared charset; UTF-8, then Windows-1258 when the declaration fails."""
+    codec = charset_codec(declared)
+    if declared and codec is None and (declared or "").strip().lower() not in CHARSET_ALIASES:
+        notes.append(("unknown_charset", {"charset": declared.strip()[:40]}))
+    if codec == "utf-7":
+        notes.append(("utf7_decoded", {}))
+    for attempt in filter(None, (codec, "utf-8")):
+        try:
+            return data.decode(attempt)
+        except (UnicodeError, LookupError):
+            continue
+    return data.decode("cp1258", errors="replace")
+
+
+ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([QqBb])\?([^?\s]*)\?=")
+
+
+def _word_bytes(encoding: str, text: str) -> bytes:
+    if encoding in "Bb":
+        clean = re.sub(r"[^A-Za-z0-9+/]", "", text)
+        clean = clean[: len(clean) - len(clean) % 4] if len(clean) % 4 == 1 else clean + "=" * (-len(clean) % 4)
+        try:
+            return base64.b64decode(clean)
+        except binascii.Error:
+            return text.encode("ascii", "replace")
+    return quopri.decodestring(text.replace("_", " ").encode("ascii", "replace"), header=True)
+
+
+def decode_header_value(value: str, notes: list[tuple[str, dict]]) -> str:
+    """An unfolded header value with its encoded words decoded, in one pass. Raw 8-bit bytes (carried by
+    the parser as surrogate escapes) are read as UTF-8, else Windows-1258."""
+    value = re.sub(r"\r?\n(?=[ \t])", "", value)
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8", notes)
+    out: list[str] = []
+    pending: tuple[str | None, bytearray] | None = None  # consecutive words of one charset, decoded together
+    position = 0
+    for match in ENCODED_WORD.finditer(value):
+        gap = value[position : match.start()]
+        if gap and not (pending and gap.isspace()):
+            if pending:
+                out.append(decode_bytes(bytes(pending[1]), pending[0], notes))
+                pending = None
+            out.append(gap)
+        charset = match[1]
+        if pending and pending[0] != charset:
+            out.append(decode_bytes(bytes(pending[1]), pending[0], notes))
+            pending = None
+        pending = pending or (charset, bytearray())
+        pending[1].extend(_word_bytes(match[2], match[3]))
+        position = match.end()
+    if pending:
+        out.append(decode_bytes(bytes(pending[1]), pending[0], notes))
+    out.append(value[position:])
+    return "".join(out)
+
+
+def _raw_header(msg: Message, name: str) -> str:
+    """The first occurrence of a header as it came (repeated headers do happen in the wild)."""
+    name = name.lower()
+    return next((str(value) for key, value in msg.raw_items() if key.lower() == name), "")
+
+
+def header_text(msg: Message, name: str, notes: list[tuple[str, dict]] | None = None) -> str:
+    return decode_header_value(_raw_header(msg, name), notes if notes is not None else [])
 
 
 def _ids(value: str) -> list[str]:
     return re.findall(r"<[^<>\s]+>", value or "")
 
 
-def parse(raw: bytes) -> Mail:
-    parsed = mailparser.parse_from_bytes(raw.lstrip(b"\r\n"))  # some senders put a blank line before headers
-    msg = parsed.message
+def _checked_walk(msg: Message):
+    """Every part with its depth, refusing a structure deeper or larger than mail ever needs."""
+    stack, count = [(msg, 0)], 0
+    while stack:
+        part, depth = stack.pop()
+        count += 1
+        if count > MAX_PARTS:
+            raise MailRefused("too_many_parts", {"limit": MAX_PARTS})
+        if depth > MAX_DEPTH:
+            raise MailRefused("too_deep", {"limit": MAX_DEPTH})
+        yield part
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
+
+
+def _payload_bytes(part: Message, keep: bool) -> bytes:
+    """A leaf's decoded bytes; its transfer-encoded text is dropped at once (a 25 MB attachment is held
+    once, not three times)."""
+    try:
+        data = part.get_payload(decode=True) or b""
+    except (ValueError, LookupError, UnicodeError, binascii.Error):
+        payload = part.get_payload()
+        data = payload.encode("ascii", "surrogateescape") if isinstance(payload, str) else b""
+    if not keep:
+        part.set_payload("")
+    return data
+
+
+def _attachment_name(part: Message, notes: list[tuple[str, dict]]) -> str:
+    try:
+        name = part.get_filename() or ""
+    except (ValueError, LookupError, UnicodeError):
+        name = ""
+    return decode_header_value(str(name), notes) if name else ""
+
+
+def read(raw: bytes) -> Mail:
+    """The message's parts; what runs in the sandbox worker (``parse`` calls it there)."""
+    msg = email.message_from_bytes(raw.lstrip(b"\r\n"))  # some senders put a blank line before headers
+    del raw
+    notes: list[tuple[str, dict]] = []
+    attachments: list[Attachment] = []
+    plain: list[str] = []
+    html: list[str] = []
+    inside_attachment: set[int] = set()
+    for index, part in enumerate(_checked_walk(msg)):
+        disposition = (part.get_content_disposition() or "").lower()
+        if part.is_multipart():
+            # RFC 2183 2.9: a disposition applies to the whole container (mail-parser's rule, kept).
+            if (
+                id(part) in inside_attachment
+                or disposition not in ("", "inline")
+                or (disposition != "inline" and part.get_filename())
+            ):
+                inside_attachment.update(id(child) for child in part.get_payload() if isinstance(child, Message))
+            if disposition != "attachment":
+                continue
+        filename = _attachment_name(part, notes)
+        content_id = str(part.get("content-id") or "").strip()
+        subtype = part.get_content_subtype()
+        ctype = part.get_content_type()
+        is_attachment = True
+        if not filename:
+            if content_id and subtype not in ("html", "plain"):
+                filename = content_id.strip("<>")
+            elif subtype == "rtf":
+                filename = f"tep-dinh-kem-{index}.rtf"
+            elif disposition == "attachment":
+                filename = f"tep-dinh-kem-{index}.txt"
+            else:
+                is_attachment = False
+        inline_body = (
+            id(part) not in inside_attachment
+            and not part.is_multipart()
+            and disposition == "inline"
+            and ctype in ("text/plain", "text/html")
+        )
+        if part.is_multipart():
+            data = b"".join(child.as_bytes() for child in part.get_payload() if isinstance(child, Message))
+        else:
+            data = _payload_bytes(part, keep=ctype in KEPT_PAYLOADS)
+        if is_attachment:
+            attachments.append(
+                Attachment(
+                    filename=safe_filename(filename),
+                    content_type=ctype.lower(),
+                    data=data,
+                    content_id=content_id.strip("<>"),
+                    original_name=filename,
+                )
+            )
+        if (not is_attachment or inline_body) and data and subtype in ("plain", "html"):
+            text = decode_bytes(data, part.get_content_charset(), notes)
+            (html if subtype == "html" else plain).append(text)
+    for part in msg.walk():  # the skeleton handed back: headers everywhere, bodies only where bounces read
+        if not part.is_multipart() and part.get_content_type() not in KEPT_PAYLOADS:
+            part.set_payload("")
     name, address = "", ""
-    senders = getaddresses([header_text(msg, "From")])
+    senders = getaddresses([header_text(msg, "From", notes)])
     if senders:
         name, address = senders[0]
     recipients = [
         a.lower()
-        for _, a in getaddresses([str(msg.get(h, "")) for h in ("To", "Cc", "Delivered-To", "X-Original-To")])
+        for _, a in getaddresses([header_text(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")])
         if a
     ]
-    attachments = []
-    for att in parsed.attachments:
-        payload = att.get("payload") or ""
-        if att.get("binary"):
-            data = _lenient_b64(payload)
-        else:
-            data = payload.encode(att.get("charset") or "utf-8", errors="replace")
-        attachments.append(
-            Attachment(
-                filename=safe_filename(att.get("filename") or ""),
-                content_type=(att.get("mail_content_type") or "application/octet-stream").lower(),
-                data=data,
-                content_id=(att.get("content-id") or "").strip().strip("<>"),
-            )
-        )
     try:
-        date = parsedate_to_datetime(str(msg.get("Date"))) if msg.get("Date") else None
-    except (TypeError, ValueError):
+        date = parsedate_to_datetime(_raw_header(msg, "Date")) if _raw_header(msg, "Date") else None
+    except (TypeError, ValueError, IndexError):
         date = None
     return Mail(
-        message_id=(_ids(str(msg.get("Message-ID", ""))) or [None])[0],
-        subject=nfc(header_text(msg, "Subject")).strip(),
+        message_id=(_ids(_raw_header(msg, "Message-ID")) or [None])[0],
+        subject=nfc(header_text(msg, "Subject", notes)).strip(),
         sender_address=address.lower() if re.fullmatch(r"[^@\s]+@[^@\s]+", address or "") else "",
         sender_name=nfc(name).strip(),
         recipients=recipients,
-        in_reply_to=(_ids(str(msg.get("In-Reply-To", ""))) or [None])[0],
-        references=_ids(str(msg.get("References", ""))),
-        text=nfc("\n".join(parsed.text_plain)),
-        html=nfc("\n".join(parsed.text_html)),
+        in_reply_to=(_ids(_raw_header(msg, "In-Reply-To")) or [None])[0],
+        references=_ids(_raw_header(msg, "References")),
+        text=nfc("\n".join(plain)),
+        html=nfc("\n".join(html)),
         attachments=attachments,
         headers=msg,
         date=date,
-        defects=[str(d) for d in parsed.defects],
+        defects=[str(d) for part in msg.walk() for d in part.defects],
+        notes=[note for i, note in enumerate(notes) if note not in notes[:i]],
     )
+
+
+def parse(raw: bytes, timeout: float | None = None) -> Mail:
+    """The message read in the sandbox; MailRefused for a structure over a limit, SandboxFailure when the
+    worker could not read it."""
+    from intake.sandbox import SANDBOX, SandboxFailure
+
+    if problem := header_problem(raw):
+        raise MailRefused(*problem)
+    try:
+        return SANDBOX.run(read, raw, timeout=timeout)
+    except SandboxFailure as failure:
+        if failure.code == "too_many_parts":
+            raise MailRefused(failure.code, {"limit": MAX_PARTS}) from None
+        if failure.code == "too_deep":
+            raise MailRefused(failure.code, {"limit": MAX_DEPTH}) from None
+        raise

@@ -47,8 +47,12 @@ COMMANDS = [
     ("unpublish", re.compile(r"^(go bai|go|ha bai|unpublish|take down)\b")),
     ("acknowledge", re.compile(r"^(da nhan|nhan duoc|acknowledged?|noted|received)\b")),
     ("schedule", re.compile(r"^(dang luc|dang vao luc|hen gio dang|publish at|schedule)\b")),
+    ("set_coefficient", re.compile(r"^(dat he so|he so|coefficient)\b")),
     ("approve", re.compile(r"^(duyet|dong y|ok|okay|approved?|yes)\b")),
 ]
+# Actions that may carry a royalty coefficient: "Duyệt, hệ số 8", "Hệ số 6", "Hệ số: 1,5".
+WITH_COEFFICIENT = ("approve", "set_coefficient")
+COEFFICIENT = re.compile(r"\b(?:he so|coefficient)\s*(?:la\b)?\s*[:=]?\s*(\d+(?:[.,]\d+)?)?")
 DATE = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})(?:\s*/\s*(\d{4}))?\b")
 TIME = re.compile(r"\b(\d{1,2})\s*[:hg]\s*(\d{2})?\b", re.IGNORECASE)
 
@@ -59,6 +63,7 @@ class Command:
     #             extend | out_of_scope | forward
     reason: str = ""
     at: datetime | None = None  # schedule: when to publish; extend: the new deadline (end of the day named)
+    coefficient: float | None = None  # the royalty coefficient given with it
 
 
 def _boundary(lines: list[str], i: int) -> bool:
@@ -152,7 +157,14 @@ def parse_command(text: str, now: datetime, tz: str = "Asia/Ho_Chi_Minh") -> Com
         m = pattern.match(folded)
         if not m:
             continue
-        if action in ("approve", "acknowledge", "approve_publish"):
+        if action in WITH_COEFFICIENT:
+            given = COEFFICIENT.search(folded)
+            if given is None:
+                return Command(action)
+            if given[1] is None and action == "approve":
+                return None  # "Duyệt, hệ số cao": a coefficient meant but not written; asked again
+            return Command(action, coefficient=float(given[1].replace(",", ".")) if given[1] else None)
+        if action in ("acknowledge", "approve_publish"):
             return Command(action)
         if action == "extend":  # "Gia hạn: 20/12/2026 - lý do": the answer is due by the end of that day
             rest = " ".join(first.split()[len(m[1].split()) :]).lstrip(": ")

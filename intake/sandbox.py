@@ -1,9 +1,12 @@
-"""Parsing untrusted documents with a ceiling on time and memory.
+"""Decoding untrusted bytes with a ceiling on wall time, CPU time, memory and the size of the answer.
 
-python-docx, lxml and pypdf run in a worker process (intake/sandbox_worker.py, its own small entry point)
-whose address space is limited; a call that runs too long or too large kills the worker, which is
-replaced, and the caller gets ParseLimit instead of a stuck or swollen daemon. The worker is started once
-and kept: it loads the converters while the caller reads the message, and later calls cost a round trip.
+Everything a stranger's mail makes us decode (MIME structure and headers, .docx, PDF, every image, the
+archives around them) runs in a worker process (intake/sandbox_worker.py, its own small entry point). A
+small pool of workers is started on demand and kept: the first loads the converters while the caller reads
+the message, and later calls cost a round trip. A call that runs too long or too large kills its worker,
+which is replaced. Failures come back as data, a code and a short reason (SandboxFailure), never as a
+pickled exception: an object from the worker's side is not something the daemon should unpickle into its
+own exception handling.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -20,12 +24,25 @@ from typing import Any
 
 from intake.sandbox_worker import HEADER, write_message
 
-MEMORY_BYTES = 1536 * 1024 * 1024
-TIMEOUT_SECONDS = 60.0
+MEMORY_BYTES = 768 * 1024 * 1024  # address space: the interpreter and its libraries take ~300 MB of it
+TIMEOUT_SECONDS = 20.0
+STARTUP_SECONDS = 60.0  # starting a worker (Python and the converters), apart from any document's time
+CPU_SECONDS = 15
+OUTPUT_BYTES = 96 * 1024 * 1024
+POOL_SIZE = 2
 
 
-class ParseLimit(Exception):
-    """The document needed more time or memory than a document should."""
+class SandboxFailure(Exception):
+    """A decoder failed; ``code`` says how (unreadable, crash, …), ``reason`` in a few words."""
+
+    def __init__(self, code: str, reason: str):
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+class ParseLimit(SandboxFailure):
+    """The input needed more time, CPU, memory or output than a document should: code time, cpu, memory
+    or output."""
 
 
 class _Overrun(Exception):
@@ -33,57 +50,134 @@ class _Overrun(Exception):
 
 
 class Sandbox:
-    def __init__(self, memory_bytes: int = MEMORY_BYTES, timeout: float = TIMEOUT_SECONDS):
-        self.memory_bytes, self.timeout = memory_bytes, timeout
-        self._worker: subprocess.Popen | None = None
-        self._lock = threading.Lock()
+    def __init__(
+        self,
+        memory_bytes: int = MEMORY_BYTES,
+        timeout: float = TIMEOUT_SECONDS,
+        cpu_seconds: int = CPU_SECONDS,
+        output_bytes: int = OUTPUT_BYTES,
+        size: int = POOL_SIZE,
+    ):
+        self.memory_bytes, self.timeout, self.cpu_seconds = memory_bytes, timeout, cpu_seconds
+        self.output_bytes, self.size = output_bytes, size
+        self._idle: list[subprocess.Popen] = []
+        self._count = 0
+        self._available = threading.Condition()
 
     def start(self) -> None:
-        """Starts the worker now, so that it loads the converters while the caller does something else."""
-        with self._lock:
-            self._ensure_worker()
+        """Starts one worker now, so that it loads the converters while the caller does something else."""
+        with self._available:
+            if not self._idle and self._count < self.size:
+                self._idle.append(self._spawn())
+                self._count += 1
 
-    def _ensure_worker(self) -> subprocess.Popen:
-        if self._worker is not None and self._worker.poll() is None:
-            return self._worker
+    def _spawn(self) -> subprocess.Popen:
         # -I: the worker ignores PYTHON* variables and the current folder; it gets our path from us.
-        self._worker = subprocess.Popen(
+        worker = subprocess.Popen(
             [sys.executable, "-I", "-m", "intake.sandbox_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
-        write_message(self._worker.stdin, (list(sys.path), self.memory_bytes))
-        return self._worker
+        write_message(worker.stdin, (list(sys.path), self.memory_bytes))
+        worker.ready = False  # it says so once the converters are loaded; see _wait_ready
+        return worker
 
-    def _discard(self) -> None:
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.kill()
-            worker.wait()
-            worker.stdin.close()
-            worker.stdout.close()
+    def _wait_ready(self, worker: subprocess.Popen) -> None:
+        """A loaded machine may take seconds to start Python and the converters: that time is not counted
+        against the first document the worker reads."""
+        try:
+            ready = self._answer(worker, time.monotonic() + STARTUP_SECONDS)
+        except (_Overrun, EOFError) as exc:
+            ready = type(exc).__name__
+        if ready != ("ok", "ready"):
+            self._discard(worker)
+            raise SandboxFailure("crash", f"bộ đọc tệp không khởi động được ({ready})")
+        worker.ready = True
 
-    def run(self, function: Callable[..., Any], *args: Any) -> Any:
-        with self._lock:  # one document at a time: the limit is per document, not shared
-            worker = self._ensure_worker()
-            try:
-                write_message(worker.stdin, (function, args))
-                ok, value = self._answer(worker, time.monotonic() + self.timeout)
-            except _Overrun:
-                self._discard()
-                raise ParseLimit(f"đọc tệp quá {self.timeout:.0f} giây") from None
-            except (EOFError, BrokenPipeError):  # killed by the kernel at its memory ceiling, or crashed
-                self._discard()
-                raise ParseLimit(f"đọc tệp cần quá {self.memory_bytes // 1048576} MB bộ nhớ") from None
-            if not ok and isinstance(value, MemoryError):
-                self._discard()
-                raise ParseLimit(f"đọc tệp cần quá {self.memory_bytes // 1048576} MB bộ nhớ") from None
-            if not ok:
-                raise value
-            return value
+    def _acquire(self) -> subprocess.Popen:
+        with self._available:
+            while True:
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.poll() is None:
+                        return worker
+                    self._close(worker)
+                    self._count -= 1
+                if self._count < self.size:
+                    self._count += 1
+                    break
+                self._available.wait()
+        try:
+            return self._spawn()
+        except BaseException:
+            self._release(None)
+            raise
 
-    def _answer(self, worker: subprocess.Popen, deadline: float) -> tuple[bool, Any]:
+    def _release(self, worker: subprocess.Popen | None) -> None:
+        with self._available:
+            if worker is None:
+                self._count -= 1
+            else:
+                self._idle.append(worker)
+            self._available.notify()
+
+    @staticmethod
+    def _close(worker: subprocess.Popen) -> None:
+        worker.kill()
+        worker.wait()
+        worker.stdin.close()
+        worker.stdout.close()
+
+    def run(self, function: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        """``function(*args)`` in a worker; its value, or SandboxFailure. ``timeout`` (what is left of a
+        message's budget) shortens the wall-clock limit, never lengthens it."""
+        seconds = min(self.timeout, timeout) if timeout is not None else self.timeout
+        if seconds <= 0:
+            raise ParseLimit("time", "hết thời gian dành cho thư này")
+        worker = self._acquire()
+        if not worker.ready:
+            self._wait_ready(worker)
+        try:
+            write_message(
+                worker.stdin, (function, args, max(1, min(self.cpu_seconds, int(seconds) + 1)), self.output_bytes)
+            )
+            answer = self._answer(worker, time.monotonic() + seconds)
+        except _Overrun:
+            self._discard(worker)
+            raise ParseLimit("time", f"đọc tệp quá {seconds:.0f} giây") from None
+        except (EOFError, BrokenPipeError):  # killed by the kernel at a ceiling, or crashed in C code
+            code = self._discard(worker)
+            if code == -signal.SIGXCPU:
+                raise ParseLimit("cpu", f"đọc tệp cần quá {self.cpu_seconds} giây xử lý") from None
+            if code in (-signal.SIGKILL, 1):
+                raise ParseLimit("memory", self._memory_text()) from None
+            raise SandboxFailure("crash", f"bộ đọc tệp dừng bất thường (mã {code})") from None
+        except BaseException:
+            self._discard(worker)
+            raise
+        if answer[0] == "ok":
+            self._release(worker)
+            return answer[1]
+        _, code, reason = answer
+        if code in ("memory", "output"):
+            self._discard(worker)  # the heap may be fragmented past use: the next call gets a fresh worker
+            raise ParseLimit(code, self._memory_text() if code == "memory" else reason)
+        self._release(worker)
+        raise SandboxFailure(code, reason)
+
+    def _memory_text(self) -> str:
+        return f"đọc tệp cần quá {self.memory_bytes // 1048576} MB bộ nhớ"
+
+    def _discard(self, worker: subprocess.Popen) -> int | None:
+        self._close(worker)
+        self._release(None)
+        return worker.returncode
+
+    def _answer(self, worker: subprocess.Popen, deadline: float) -> tuple:
         header = self._read(worker.stdout.fileno(), HEADER.size, deadline)
         body = self._read(worker.stdout.fileno(), HEADER.unpack(header)[0], deadline)
-        return pickle.loads(body)
+        answer = pickle.loads(body)
+        if not (isinstance(answer, tuple) and answer and answer[0] in ("ok", "fail")):
+            raise EOFError
+        return answer
 
     @staticmethod
     def _read(fd: int, size: int, deadline: float) -> bytes:

@@ -2,8 +2,13 @@
 
 A small entry point of its own, rather than a multiprocessing child, so that a worker never re-imports the
 caller's main module (for `toasoan`, the whole command line and its configuration layer) and loads only
-the converters. It answers calls one at a time over a pipe until the pipe closes; it exits when its parent
+the decoders. It answers calls one at a time over a pipe until the pipe closes; it exits when its parent
 dies, even in the middle of a parse.
+
+Each call gets a CPU-time ceiling (RLIMIT_CPU, raised before each call by the time already used: the
+kernel ends a worker stuck in C code, where no Python signal handler would run) and an output ceiling;
+the address space is capped once (RLIMIT_AS). An answer is ("ok", value) or ("fail", code, reason):
+plain data, never an exception object.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import threading
 import time
 
 HEADER = struct.Struct("!Q")  # the length of each pickled message
-PRELOAD = ("intake.docx_html", "docx", "pypdf")  # what documents need, loaded once while the caller works
+PRELOAD = ("intake.docx_html", "intake.message", "docx", "pypdf", "PIL.Image")  # loaded while the caller works
 
 
 def read_message(stream) -> object:
@@ -47,6 +52,25 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
+def _failure(exc: BaseException) -> tuple[str, str, str]:
+    """A decoder's exception as data: its own code when it has one (ValueError means unreadable input)."""
+    if isinstance(exc, MemoryError):
+        return ("fail", "memory", "hết bộ nhớ")
+    if isinstance(exc, RecursionError):
+        return ("fail", "unreadable", "cấu trúc lồng nhau quá sâu")
+    code = getattr(exc, "code", None)
+    if isinstance(code, str):
+        return ("fail", code, str(exc)[:500])
+    if isinstance(exc, ValueError):
+        return ("fail", "unreadable", str(exc)[:500])
+    return ("fail", "crash", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is for the caller, which ends us
@@ -58,20 +82,30 @@ def main() -> None:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its complaints about broken files are ours to report
     for module in PRELOAD:
         __import__(module)
+    write_message(answers, ("ok", "ready"))  # loading is not counted against the first document's time
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     while True:
         try:
-            function, args = read_message(requests)
+            function, args, cpu_seconds, output_bytes = read_message(requests)
         except EOFError:
             return
+        soft = int(_cpu_used()) + 1 + cpu_seconds
+        resource.setrlimit(resource.RLIMIT_CPU, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
         try:
-            answer = (True, function(*args))
-        except Exception as exc:  # every failure (MemoryError too) goes back to the caller, who decides
-            answer = (False, exc)
-        try:
+            answer = ("ok", function(*args))
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except BaseException as exc:  # every failure goes back to the caller as data, which decides
+            answer, data = _failure(exc), b""
+        if answer[0] == "ok" and len(data) > output_bytes:
+            answer = ("fail", "output", f"kết quả quá lớn ({len(data) // 1048576} MB)")
+        if answer[0] == "ok":
+            answers.write(HEADER.pack(len(data)))
+            answers.write(data)
+            answers.flush()
+        else:
             write_message(answers, answer)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            write_message(answers, (False, RuntimeError(f"kết quả không chuyển được: {exc}")))
-        if not answer[0] and isinstance(answer[1], MemoryError):
+        del data
+        if answer[0] == "fail" and answer[1] in ("memory", "output"):
             return  # the heap may be fragmented past use; the next call gets a fresh worker
 
 

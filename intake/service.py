@@ -16,11 +16,11 @@ from types import SimpleNamespace
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake import bounces, handlers, replies
+from intake import bounces, handlers, refusals, replies
 from intake.analyze import Analysis, DeadlineFn, analyze
 from intake.authentication import verify
 from intake.message import size_text
-from newsroom import replykey, workflow
+from newsroom import repeal, replykey, workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
 from newsroom.questions import Times
@@ -118,16 +118,14 @@ class Intake:
     def process_oversized(self, header: bytes, size: int, where: Where, received_at: datetime) -> IncomingMessage:
         """A message over the size limit, known by its headers only: recorded, and its sender told once."""
         limit = self.settings.max_message_bytes
-        reason = (
-            f"thư quá lớn ({size_text(size)}; tối đa {size_text(limit)}); xin gửi tệp nhỏ hơn hoặc chia thành nhiều thư"
-        )
         raw = header + f"\r\nX-Toasoan-Omitted: body of {size} bytes left on the server\r\n".encode()
         sha = self.archive.put(raw)
         with self.factory.begin() as session:
             now = self.clock()
             analysis = analyze(header + b"\r\n", self.settings, received_at)
             if analysis.kind not in ("auto_reply", "bounce"):
-                analysis.kind, analysis.reason = "refused", reason
+                values = {"size": size_text(size), "limit": size_text(limit)}
+                analysis.refuse("message_too_large", self.settings.language, **values)
             incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at, now)
             handlers.handler_for(self, analysis, session).execute(session, incoming, now)
             return incoming
@@ -152,7 +150,12 @@ class Intake:
         return incoming
 
     def _on_submission(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
-        draft = workflow.open_draft(session, self.settings, self.archive, a.submission, incoming, a.deadline, now)
+        secret = a.submission.secrecy != "none"
+        posts = [] if secret else repeal.published_posts_of(session, a.submission.document.get("replaces", []))
+        draft = workflow.open_draft(
+            session, self.settings, self.archive, a.submission, incoming, a.deadline, now, repealed=posts
+        )
+        repeal.propose_takedowns(session, self.settings, draft, posts, now)
         incoming.outcome = f"bài {draft.key} ({draft.status})"
         log.info("thư %s → bài %s (%s, %s)", incoming.id, draft.key, draft.category, draft.status)
 
@@ -205,6 +208,7 @@ class Intake:
                     authentication=verdict or mail.header("Authentication-Results")[:2000],
                     now=now,
                     at=a.command.at,
+                    coefficient=a.command.coefficient,
                 )
             incoming.outcome = f"{a.command.action if a.command else 'revision'} bài {draft.key}"
         except workflow.DecisionRefused as refused:
@@ -297,7 +301,10 @@ class Intake:
 
     def _on_refused(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail
-        log.warning("từ chối thư (bản ghi %s): %s", incoming.id, a.reason)
+        notice = refusals.REFUSALS.get(a.code or "")
+        log.log(notice.level if notice else logging.WARNING, "từ chối thư (bản ghi %s): %s", incoming.id, a.reason)
+        if notice is not None and notice.answer == "never":
+            return
         recent = session.scalar(
             select(IncomingMessage.id)
             .where(

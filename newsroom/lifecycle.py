@@ -58,6 +58,7 @@ DRAFT = Lifecycle(
         "unpublished": "đã gỡ",
         "rejected": "bị từ chối",
         "held": "tạm giữ",
+        "correcting": "đã đăng, bản đính chính chờ duyệt",
     },
     {
         **{
@@ -69,12 +70,23 @@ DRAFT = Lifecycle(
                 ("reject", "rejected"),
                 ("request_changes", "changes_requested"),
                 ("revise", "in_review"),
+                ("hold", "held"),  # a new revision stamped secret
             )
         },
+        ("approved", "hold"): "held",
         ("approved", "revise"): "in_review",  # an approval was of the previous revision
         ("held", "revise"): "held",  # a corrected secret document stays held
         ("approved", "publish"): "published",
         ("published", "unpublish"): "unpublished",
+        # A correction of a published post (Đắk Mar Đ8.1d): the new version goes through the same approval
+        # and then updates the same post; refused, the post stays as it was.
+        ("published", "revise"): "correcting",
+        ("correcting", "revise"): "correcting",
+        ("correcting", "approve"): "approved",
+        ("correcting", "schedule"): "approved",
+        ("correcting", "reject"): "published",
+        ("correcting", "request_changes"): "changes_requested",
+        ("correcting", "hold"): "held",
     },
 )
 

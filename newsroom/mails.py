@@ -7,6 +7,8 @@ crash sends the same message.
 from __future__ import annotations
 
 import re
+import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email import policy
 from email.header import Header
@@ -58,7 +60,19 @@ def when(moment: datetime | None, tz: str) -> str:
     return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
 
 
+def number(value: float) -> str:
+    """1.5 as Vietnamese write it: 1,5."""
+    return f"{value:g}".replace(".", ",")
+
+
+def dong(amount: int) -> str:
+    """12.500.000 đ: money as Vietnamese write it."""
+    return f"{amount:,} đ".replace(",", ".")
+
+
 _env.filters["when"] = when
+_env.filters["dong"] = dong
+_env.filters["number"] = number
 _env.globals["category_name"] = lambda key: CATEGORY_NAMES.get(key, key)
 _env.globals["status_name"] = lambda key: STATUS_NAMES.get(key, key)
 
@@ -96,8 +110,14 @@ def compose(
     thread_root: str | None = None,
     in_reply_to: str | None = None,
     now: datetime,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+    inline: dict[str, tuple[str, bytes]] | None = None,
 ) -> EmailMessage:
-    ctx = {"site": settings, **context}
+    """``attachments``: (file name, content type, bytes); ``inline``: images the HTML shows, by name, as
+    (content type, bytes); the template finds their Content-IDs in ``cid[name]``."""
+    domain = settings.smtp.from_address.rpartition("@")[2]
+    cids = {name: f"{name}.{secrets.token_hex(8)}@{domain}" for name in inline or {}}
+    ctx = {"site": settings, "cid": cids, **context}
     msg = EmailMessage()
     msg["From"] = Address(settings.smtp.from_name, addr_spec=settings.smtp.from_address)
     msg["To"] = ", ".join(to)
@@ -115,4 +135,11 @@ def compose(
         msg["References"] = " ".join(dict.fromkeys(refs))
     msg.set_content(_env.get_template(f"{template}.txt").render(ctx))
     msg.add_alternative(_env.get_template(f"{template}.html").render(ctx), subtype="html")
+    html = msg.get_payload()[1]
+    for name, (content_type, data) in (inline or {}).items():
+        maintype, subtype = content_type.split("/")
+        html.add_related(data, maintype, subtype, cid=f"<{cids[name]}>", disposition="inline")
+    for filename, content_type, data in attachments:
+        maintype, subtype = content_type.split("/")
+        msg.add_attachment(data, maintype, subtype, filename=filename)
     return msg

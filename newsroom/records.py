@@ -221,6 +221,36 @@ class FailingAddress(Base):
     office_told_at: Mapped[datetime | None]
 
 
+class RoyaltyCoefficient(Base):
+    """The coefficient a board member set for a draft (by "Duyệt, hệ số 8" or "Hệ số 6"); the last one counts,
+    every change is in the audit. A draft without a row is paid at its genre's default."""
+
+    __tablename__ = "royalty_coefficients"
+
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
+    coefficient: Mapped[float]
+    set_by_address: Mapped[str] = mapped_column(String(320))
+    set_by_name: Mapped[str] = mapped_column(String(300), default="")
+    set_by_role: Mapped[str] = mapped_column(String(60), default="")
+    set_at: Mapped[datetime]
+    message_id: Mapped[str | None] = mapped_column(String(500))
+
+
+class PeriodicRun(Base):
+    """A scheduled job done for one period (the royalty list of 2026-11, the report of 2026-Q4, the backup of
+    2026-11-24): unique, so each is done once across restarts, crashes and several daemons."""
+
+    __tablename__ = "periodic_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(20))
+    done_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(Text, default="")  # what was sent or written, or why it was skipped
+    message_id: Mapped[str | None] = mapped_column(String(500))
+
+
 class Question(Base):
     """A citizen's question or feedback: routed to a unit, answered within the legal period, maybe published.
 

@@ -15,9 +15,9 @@ import tomllib
 from datetime import time
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CATEGORIES = (
     "news",
@@ -158,6 +158,9 @@ class Rule(Strict):
     amount: float = Field(1, gt=0)
     unit: Literal["hours", "working_hours", "days", "working_days", "same_day", "at_start"]
     start_event: Literal["received", "signed", "event", "approved", "effective"] = "received"
+    # which moment of the text "event" means (intake/events.py): the activity (its last day for a range),
+    # a conference's end, or the decision approving or accepting a programme
+    event_reader: Literal["activity", "end", "programme"] = "activity"
     own_issuer: bool = False  # applies only to documents the site itself issued (issuer_names)
     pause_on_changes: bool = True  # the clock stops while the item waits on its submitter
     article: str
@@ -274,6 +277,20 @@ class Questions(Strict):
         return self.units.get(topic or "") or self.default_unit
 
 
+class SecrecyPolicy(Strict):
+    """Who is told that a secret-stamped document arrived and was held: its number and sender only."""
+
+    notify_roles: list[str] = Field(default_factory=list)  # empty: the office head alone
+    article: str = ""
+
+
+class Notices(Strict):
+    """What the board is told beyond an item's deadline, each citing its article."""
+
+    website_recipient_article: str = ""  # set: the site's own documents must list the website (Đắk Mar Đ11.3)
+    repeal_article: str = ""  # cited when the board is asked to take down a post of a repealed document
+
+
 class Calendar(Strict):
     office_hours: str = "07:30-11:30,13:30-17:00"
     working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
@@ -291,6 +308,95 @@ class Calendar(Strict):
 
     def spans(self) -> list[tuple[time, time]]:
         return [_parse_span(part) for part in self.office_hours.split(",")]
+
+
+def _clock_time(v: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+        raise ValueError(f"giờ không hợp lệ: {v!r} (viết như 08:00)")
+    return v
+
+
+ClockTime = Annotated[str, AfterValidator(_clock_time)]
+
+
+class Genre(Strict):
+    """A genre of the royalty frame (Nghị định 18/2014/NĐ-CP): its coefficient range and the default used
+    when nobody sets one; ``per = "photo"`` counts each photo of an item."""
+
+    name: str
+    min: float = Field(gt=0)
+    max: float = Field(gt=0)
+    default: float = Field(gt=0)
+    per: Literal["item", "photo"] = "item"
+
+    @model_validator(mode="after")
+    def _in_range(self) -> Genre:
+        if not self.min <= self.default <= self.max:
+            raise ValueError(f"cần min ≤ default ≤ max (đang {self.min:g} ≤ {self.default:g} ≤ {self.max:g})")
+        return self
+
+
+class Royalties(Strict):
+    """Royalty = coefficient × unit value, per genre; the monthly list goes to the office."""
+
+    article: str
+    unit_value: int = Field(gt=0)  # đồng per coefficient, set by the site's head
+    genres: dict[str, Genre] = Field(min_length=1)
+    categories: dict[str, str] = Field(default_factory=dict)  # canonical category (or "default") -> genre
+    photo_genre: str | None = None  # an item's photos are counted per photo in this genre
+    max_photos: int = Field(10, ge=0)  # photos counted per item at most
+    set_by: list[str] = Field(default_factory=list)  # roles that may set coefficients by reply
+    to: list[str] = Field(default_factory=lambda: ["operator"])
+    day: int = Field(1, ge=1, le=28)  # of the following month
+    time: ClockTime = "08:00"
+
+    @model_validator(mode="after")
+    def _known(self) -> Royalties:
+        for category, genre in self.categories.items():
+            if category != "default" and category not in CATEGORIES:
+                raise ValueError(f"categories.{category}: không phải hạng mục nào ({', '.join(CATEGORIES)})")
+            if genre and genre not in self.genres:
+                raise ValueError(f"categories.{category}: không có thể loại {genre!r} ({', '.join(self.genres)})")
+        if self.photo_genre is not None and self.photo_genre not in self.genres:
+            raise ValueError(f"photo_genre: không có thể loại {self.photo_genre!r}")
+        return self
+
+    def genre_for(self, category: str) -> tuple[str, Genre] | None:
+        """The genre an item of this category is paid as; None when the category earns no royalty."""
+        key = self.categories.get(category, self.categories.get("default", ""))
+        return (key, self.genres[key]) if key else None
+
+
+class PeriodicReport(Strict):
+    """A report on the period just ended, sent on ``day`` at ``time`` after its end."""
+
+    every: Literal["month", "quarter", "half_year", "year"]
+    article: str
+    to: list[str] = Field(default_factory=lambda: ["office_head"])
+    day: int = Field(1, ge=1, le=28)
+    time: ClockTime = "08:00"
+
+
+class Quota(Strict):
+    """Items each board member writes a month (counted by author on published items), with one reminder."""
+
+    items_per_month: int = Field(ge=1)
+    article: str
+    roles: list[str] | None = None  # None: the whole board
+    remind_day: int = Field(15, ge=1, le=28)
+    remind_time: ClockTime = "08:00"
+
+
+class Backup(Strict):
+    """A nightly copy of the database and the archive, rotated grandfather-father-son."""
+
+    enabled: bool = True
+    time: ClockTime = "02:00"
+    folder: Path | None = None  # default: data_dir/backups; better on another disk
+    daily: int = Field(7, ge=1)
+    weekly: int = Field(4, ge=0)
+    monthly: int = Field(12, ge=0)
+    article: str = ""
 
 
 class Settings(Strict):
@@ -318,10 +424,17 @@ class Settings(Strict):
     escalation: list[EscalationStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
     issuer_names: list[str] = Field(default_factory=list)  # how the site's own documents name their issuer
     questions: Questions = Field(default_factory=Questions)
+    secrecy: SecrecyPolicy = Field(default_factory=SecrecyPolicy)
+    notices: Notices = Field(default_factory=Notices)
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
     max_attachments: int = 30
     max_attachment_bytes: int = 25 * 1024 * 1024
+    royalties: Royalties | None = None
+    reports: list[PeriodicReport] = Field(default_factory=list)
+    quota: Quota | None = None
+    backup: Backup = Field(default_factory=Backup)
+    chart_font: Path | None = None  # a TrueType font with Vietnamese glyphs; default: DejaVu Sans or Noto Sans
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -342,6 +455,9 @@ class Settings(Strict):
                     f"approval.{category}.count: cần {policy.count} người duyệt nhưng Ban biên tập chỉ có "
                     f"{len(allowed)} người được duyệt"
                 )
+        unknown = [r for r in self.secrecy.notify_roles if r not in self.roles]
+        if unknown:
+            raise ValueError(f"secrecy.notify_roles: không có vai trò {', '.join(unknown)}")
         targets = {"board", "approvers", "office_head", *self.roles}
         for i, step in enumerate(self.escalation):
             for who in step.to:
@@ -349,7 +465,23 @@ class Settings(Strict):
                     raise ValueError(f"escalation[{i}].to: {who!r} không phải một trong {', '.join(sorted(targets))}")
         if [s.at for s in self.escalation] != sorted(s.at for s in self.escalation):
             raise ValueError("escalation: các bậc phải theo thứ tự at tăng dần")
+        self._check_reporting(targets)
         return self
+
+    def _check_reporting(self, targets: set[str]) -> None:
+        """Roles and recipients named by royalties, reports and quota exist."""
+        targets = {*targets, "operator"}
+        named = []
+        if self.royalties:
+            named += [("royalties.set_by", r, set(self.roles)) for r in self.royalties.set_by]
+            named += [("royalties.to", r, targets) for r in self.royalties.to]
+        for i, report in enumerate(self.reports):
+            named += [(f"reports[{i}].to", r, targets) for r in report.to]
+        if self.quota and self.quota.roles:
+            named += [("quota.roles", r, set(self.roles)) for r in self.quota.roles]
+        for key, value, allowed in named:
+            if value not in allowed:
+                raise ValueError(f"{key}: {value!r} không phải một trong {', '.join(sorted(allowed))}")
 
     def approval_for(self, category: str) -> Approval:
         return self.approval.get(category) or self.approval.get("default") or Approval()
@@ -365,13 +497,24 @@ class Settings(Strict):
     def admin(self) -> Person:
         return self.operator or self.office_head
 
+    def secret_recipients(self) -> list[Person]:
+        """Those the preset names to be told of a held secret document; the office head when it names none."""
+        chosen = [p for p in self.board if p.role in self.secrecy.notify_roles]
+        return chosen or [self.office_head]
+
     def recipients(self, step: EscalationStep) -> list[Person]:
+        return self.people(step.to)
+
+    def people(self, to: list[str]) -> list[Person]:
+        """'office_head', 'operator', 'board', 'approvers' or role ids, as people, each once."""
         people: dict[str, Person] = {}
-        for who in step.to:
+        for who in to:
             if who == "office_head":
                 chosen = [self.office_head]
             elif who == "board":
                 chosen = self.board
+            elif who == "operator":
+                chosen = [self.admin]
             elif who == "approvers":
                 chosen = [p for p in self.board if (role := self.roles.get(p.role)) and role.may_approve]
             else:
@@ -454,6 +597,12 @@ def settings_from_dict(raw: dict, base: Path) -> Settings:
     data_dir = Path(raw.get("data_dir", "data"))
     raw["data_dir"] = (data_dir if data_dir.is_absolute() else base / data_dir).resolve()
     cms = raw.get("cms")
+    backup = raw.get("backup")
+    if isinstance(backup, dict) and backup.get("folder"):
+        folder = Path(backup["folder"])
+        backup["folder"] = (folder if folder.is_absolute() else base / folder).resolve()
+    if raw.get("chart_font"):
+        raw["chart_font"] = (base / raw["chart_font"]).resolve()
     if isinstance(cms, dict) and cms.get("folder"):
         folder = Path(cms["folder"])
         cms["folder"] = (folder if folder.is_absolute() else base / folder).resolve()

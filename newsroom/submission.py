@@ -34,3 +34,4 @@ class Submission:
     warnings: list[str] = field(default_factory=list)
     files: list[FileData] = field(default_factory=list)
     held_reason: str | None = None
+    text: str = ""  # the whole plain text, read for the moments a deadline starts from (intake/events.py)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsroom import mails, replykey
+from newsroom import mails, replykey, royalties
 from newsroom.archive import Archive
 from newsroom.lifecycle import DRAFT, TransitionRefused
 from newsroom.records import (
@@ -36,7 +36,7 @@ from newsroom.records import (
 from newsroom.settings import Person, Settings
 from newsroom.submission import FileData, Submission
 
-UNDECIDED = ("received", "in_review", "changes_requested")
+UNDECIDED = ("received", "in_review", "changes_requested", "correcting")
 FINAL = ("approve", "schedule", "reject")
 APPROVALS = ("approve", "schedule")
 SCHEDULE_HORIZON = timedelta(days=365)  # "Đăng lúc" further ahead than this is asked again
@@ -152,14 +152,16 @@ def _notify_board(
     deadline: Any,
     now: datetime,
     changes: list[str] = (),
+    repealed: list[tuple[str, Draft]] = (),
 ) -> None:
     """The mail the board decides from: preview, deadline, warnings and the reply code of this revision."""
     token = reply_token(settings, draft, revision.number)
-    label = (
-        "TẠM GIỮ"
-        if draft.status == "held"
-        else ("Cần duyệt" if revision.number == 1 else f"Bản {revision.number} cần duyệt")
-    )
+    if draft.status == "held":
+        label = "TẠM GIỮ"
+    elif draft.post_id is not None:
+        label = f"Đính chính bài đã đăng (bản {revision.number}) cần duyệt"
+    else:
+        label = "Cần duyệt" if revision.number == 1 else f"Bản {revision.number} cần duyệt"
     msg = mails.compose(
         settings,
         "board_new",
@@ -175,6 +177,7 @@ def _notify_board(
             "held_reason": sub.held_reason,
             "files": revision.files,
             "changes": changes,
+            "repealed": repealed,
         },
         reply_to=replykey.plus_address(settings.smtp.from_address, token),
         thread_root=draft.thread_root,
@@ -185,6 +188,46 @@ def _notify_board(
     queue(session, draft, "board_new", msg, now)
 
 
+SECRET_TITLE = "Tài liệu mật {key}"  # a secret item's title in every mail; the real one stays in the database
+STAMPS = {"mat": "MẬT", "toi_mat": "TỐI MẬT", "tuyet_mat": "TUYỆT MẬT"}
+
+
+def _secret_received(
+    session: Session, settings: Settings, draft: Draft, revision: Revision, incoming: IncomingMessage, now: datetime
+) -> None:
+    """A secret-stamped item: no text, preview or file of it in any mail. Only the roles the preset names
+    learn that it arrived (number and sender); the sender is told such documents may not come here."""
+    draft.title = SECRET_TITLE.format(key=draft.key)
+    context = {
+        "draft": draft,
+        "stamp": STAMPS.get(draft.secrecy, "MẬT"),
+        "number": (revision.document or {}).get("number"),
+        "received_at": incoming.received_at,
+        "article": settings.secrecy.article or "quy chế cấm cung cấp bí mật nhà nước",
+    }
+    for person in settings.secret_recipients():
+        msg = mails.compose(
+            settings,
+            "secret_held",
+            [person.address],
+            f"[{draft.key}] Tài liệu mật đã nhận và tạm giữ",
+            {**context, "person": person},
+            now=now,
+        )
+        queue(session, draft, "secret_held", msg, now)
+    if draft.sender_address and not settings.board_member(draft.sender_address):
+        msg = mails.compose(
+            settings,
+            "secret_ack",
+            [draft.sender_address],
+            f"[{draft.key}] Tài liệu mật không được gửi tới hộp thư của trang",
+            context,
+            in_reply_to=incoming.message_id,
+            now=now,
+        )
+        queue(session, draft, "secret_ack:sender", msg, now)
+
+
 def open_draft(
     session: Session,
     settings: Settings,
@@ -193,8 +236,10 @@ def open_draft(
     incoming: IncomingMessage,
     deadline: Any,
     now: datetime,
+    repealed: list[tuple[str, Draft]] = (),
 ) -> Draft:
-    """A submission becomes a draft in review (or held), the sender is acknowledged and the board told."""
+    """A submission becomes a draft in review (or held), the sender is acknowledged and the board told;
+    ``repealed``: published posts of the documents it repeals or replaces (newsroom/repeal.py)."""
     draft = Draft(
         key="",
         status="held" if sub.held_reason else "in_review",
@@ -217,7 +262,20 @@ def open_draft(
     session.flush()
     draft.key = f"TS{draft.id:05d}"
     revision = _add_revision(session, archive, draft, sub, incoming, now)
-    _notify_board(session, settings, draft, revision, sub, deadline, now)
+    audit(
+        session,
+        draft,
+        sub.sender_address,
+        "held" if sub.held_reason else "received",
+        now,
+        revision=1,
+        incoming=incoming.id,
+        held_reason=sub.held_reason,
+    )
+    if sub.secrecy != "none":
+        _secret_received(session, settings, draft, revision, incoming, now)
+        return draft
+    _notify_board(session, settings, draft, revision, sub, deadline, now, repealed=repealed)
     _to_sender(
         session,
         settings,
@@ -227,16 +285,6 @@ def open_draft(
         now,
         revision=revision,
         deadline=deadline,
-        held_reason=sub.held_reason,
-    )
-    audit(
-        session,
-        draft,
-        sub.sender_address,
-        "held" if sub.held_reason else "received",
-        now,
-        revision=1,
-        incoming=incoming.id,
         held_reason=sub.held_reason,
     )
     return draft
@@ -274,7 +322,7 @@ def new_revision(
     now: datetime,
 ) -> Revision:
     """A corrected document from the submitter or an editor: decisions now bind to this revision."""
-    if draft.status in ("published", "unpublished", "rejected"):
+    if draft.status in ("unpublished", "rejected"):
         raise DecisionRefused(
             f"Bài {draft.key} đã {mails.STATUS_NAMES[draft.status]}; xin gửi bản mới thành một thư mới."
         )
@@ -284,9 +332,15 @@ def new_revision(
     draft.title = sub.title
     if draft.status == "changes_requested":
         resume_clock(draft, now)
-    move(session, draft, "revise", by, now)  # an approval was of the previous revision
-    _notify_board(session, settings, draft, revision, sub, deadline, now, changes)
+    secret = sub.secrecy != "none" or draft.secrecy != "none"
+    # an approval was of the previous revision; a revision stamped secret holds the item from now on
+    move(session, draft, "hold" if secret and draft.status != "held" else "revise", by, now)
     audit(session, draft, by, "revision", now, revision=revision.number, changes=changes, incoming=incoming.id)
+    if secret:
+        draft.secrecy = sub.secrecy if sub.secrecy != "none" else draft.secrecy
+        _secret_received(session, settings, draft, revision, incoming, now)
+        return revision
+    _notify_board(session, settings, draft, revision, sub, deadline, now, changes)
     return revision
 
 
@@ -354,8 +408,18 @@ def decide(
     authentication: str,
     now: datetime,
     at: datetime | None = None,
+    coefficient: float | None = None,
 ) -> Decision:
-    """Apply a board member's decision, or raise DecisionRefused saying why it changes nothing."""
+    """Apply a board member's decision, or raise DecisionRefused saying why it changes nothing.
+    ``coefficient``: the royalty coefficient given with an approval, or alone ("Hệ số 6"); it is checked
+    before anything changes, so an out-of-range value refuses the whole reply."""
+    if action == "set_coefficient" or coefficient is not None:
+        try:
+            royalties.check(settings, draft, person, coefficient)
+        except royalties.CoefficientRefused as refused:
+            raise DecisionRefused(str(refused)) from None
+    if action == "set_coefficient":
+        return _set_coefficient(session, settings, draft, person, coefficient, revision_number, incoming, now)
     if not settings.may_approve(person, draft.category):
         role = settings.roles.get(person.role)
         raise DecisionRefused(
@@ -404,6 +468,8 @@ def decide(
         message_id=incoming.message_id,
         authentication=authentication,
     )
+    if coefficient is not None:
+        _record_coefficient(session, draft, person, coefficient, incoming, now)
     subject = f"[{draft.key}] {{}}: {draft.title}"
     if action in APPROVALS:
         needed = settings.approval_for(draft.category).count
@@ -453,6 +519,69 @@ def decide(
     label = {"approve": "Đã duyệt", "schedule": "Hẹn giờ đăng", "reject": "Không duyệt"}[action]
     _to_sender(session, settings, draft, "decided", subject.format(label), now, decision=decision)
     _to_board(session, settings, draft, "decided", subject.format(label), now, decision=decision)
+    return decision
+
+
+def _record_coefficient(
+    session: Session, draft: Draft, person: Person, value: float, incoming: IncomingMessage, now: datetime
+) -> None:
+    previous = royalties.record(session, draft, person, value, incoming.message_id, now)
+    audit(
+        session,
+        draft,
+        person.address,
+        "coefficient",
+        now,
+        coefficient=value,
+        previous=previous,
+        message_id=incoming.message_id,
+    )
+
+
+def _set_coefficient(
+    session: Session,
+    settings: Settings,
+    draft: Draft,
+    person: Person,
+    value: float,
+    revision_number: int,
+    incoming: IncomingMessage,
+    now: datetime,
+) -> Decision:
+    """ "Hệ số 6": the royalty coefficient of an item, before or after it is published; the board member
+    is told what it is now worth."""
+    decision = Decision(
+        draft_id=draft.id,
+        revision_number=revision_number,
+        action="set_coefficient",
+        reason=f"hệ số {mails.number(value)}",
+        actor_address=person.address,
+        actor_name=person.name,
+        actor_role=person.role,
+        message_id=incoming.message_id,
+        incoming_id=incoming.id,
+        decided_at=now,
+    )
+    draft.decisions.append(decision)
+    _record_coefficient(session, draft, person, value, incoming, now)
+    _, genre = settings.royalties.genre_for(draft.category)
+    msg = mails.compose(
+        settings,
+        "coefficient_set",
+        [person.address],
+        f"[{draft.key}] Đã đặt hệ số {mails.number(value)}: {draft.title}",
+        {
+            "person": person,
+            "draft": draft,
+            "genre": genre,
+            "value": value,
+            "amount": royalties.money(value, settings.royalties.unit_value),
+        },
+        thread_root=draft.thread_root,
+        in_reply_to=incoming.message_id,
+        now=now,
+    )
+    queue(session, draft, "coefficient_set", msg, now)
     return decision
 
 
@@ -538,6 +667,18 @@ def mark_published(session: Session, settings: Settings, draft: Draft, post_id: 
         deadline_text=late,
     )
     audit(session, draft, "toasoan", "published", now, post_id=post_id, url=url)
+
+
+def mark_corrected(session: Session, settings: Settings, draft: Draft, url: str, now: datetime) -> None:
+    """The post was updated in place with the approved correction: same post, same URL."""
+    move(session, draft, "publish", "toasoan", now)
+    draft.post_url = url
+    draft.publish_lease_until, draft.publish_error = None, None
+    subject = f"[{draft.key}] Đã đính chính: {draft.title}"
+    context = {"deadline_text": f"Bài đã được cập nhật theo bản {draft.latest.number} (đính chính), cùng địa chỉ."}
+    _to_sender(session, settings, draft, "published", subject, now, **context)
+    _to_board(session, settings, draft, "published", subject, now, **context)
+    audit(session, draft, "toasoan", "corrected", now, post_id=draft.post_id, url=url, revision=draft.latest.number)
 
 
 def publish_failed(session: Session, draft: Draft, error: str, retry_at: datetime, now: datetime) -> None:

@@ -39,6 +39,17 @@ class FolderCms:
         return Media(name, f"media/{name}")
 
     async def create_post(self, content: PostContent) -> Post:
+        post = self._write(content)
+        index = self.root / "index.json"
+        entries = json.loads(index.read_text("utf-8")) if index.exists() else []
+        entries.append({**self._record(content), "page": f"{content.uid}.html"})
+        index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+        return post
+
+    async def update_post(self, post_id: str, content: PostContent) -> Post:
+        return self._write(content)
+
+    def _write(self, content: PostContent) -> Post:
         page = self.root / f"{content.uid}.html"
         tmp = page.with_suffix(".tmp")
         tmp.write_text(
@@ -48,16 +59,15 @@ class FolderCms:
             encoding="utf-8",
         )
         tmp.replace(page)
-        record = {"key": content.key, "uid": content.uid, "title": content.title, "category": content.category}
         (self.root / "posts" / f"{content.uid}.json").write_text(
-            json.dumps({**record, "html": content.html, "excerpt": content.excerpt}, ensure_ascii=False),
+            json.dumps({**self._record(content), "html": content.html, "excerpt": content.excerpt}, ensure_ascii=False),
             encoding="utf-8",
         )
-        index = self.root / "index.json"
-        entries = json.loads(index.read_text("utf-8")) if index.exists() else []
-        entries.append({**record, "page": page.name})
-        index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
         return Post(content.uid, self._url(page))
+
+    @staticmethod
+    def _record(content: PostContent) -> dict:
+        return {"key": content.key, "uid": content.uid, "title": content.title, "category": content.category}
 
     async def remove_post(self, post_id: str) -> None:
         (self.root / f"{post_id}.html").unlink(missing_ok=True)

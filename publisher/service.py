@@ -12,6 +12,7 @@ import html as htmllib
 import logging
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from newsroom import workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
-from newsroom.records import Draft, StoredFile
+from newsroom.records import AuditEvent, Draft, StoredFile
 from newsroom.settings import Settings
 from publisher.cms import Cms, PostContent
 
@@ -94,6 +95,30 @@ class Publisher:
             _ = draft.latest.body_html
             return draft, files
 
+    def _corrections(self, draft_id: int) -> list[datetime]:
+        """When the post was corrected before: each correction line names every date."""
+        with self.factory() as session:
+            return list(
+                session.scalars(
+                    select(AuditEvent.at)
+                    .where(AuditEvent.draft_id == draft_id, AuditEvent.event == "corrected")
+                    .order_by(AuditEvent.id)
+                )
+            )
+
+    def _corrected(self, draft_id: int, url: str) -> None:
+        with self.factory.begin() as session:
+            draft = session.get(Draft, draft_id)
+            if draft.status == "approved":
+                workflow.mark_corrected(session, self.settings, draft, url, self.clock())
+
+    def correction_line(self, draft: Draft, earlier: list[datetime], now: datetime) -> str:
+        """ "Bài đăng ngày …; đính chính ngày …" at the top of a corrected post (Đắk Mar Đ8.1d)."""
+        tz = ZoneInfo(self.settings.timezone)
+        days = ", ".join(f"{moment.astimezone(tz):%d/%m/%Y}" for moment in [*earlier, now])
+        first = f"Bài đăng ngày {draft.published_at.astimezone(tz):%d/%m/%Y}; " if draft.published_at else ""
+        return f'<p class="toasoan-correction"><em>{first}đính chính, cập nhật ngày {days}.</em></p>'
+
     def _save_media(self, file_id: int, media_id: str, url: str) -> None:
         with self.factory.begin() as session:
             row = session.get(StoredFile, file_id)
@@ -131,6 +156,16 @@ class Publisher:
         with self.factory.begin() as session:
             workflow.mark_removed(session, self.settings, session.get(Draft, draft_id), self.clock())
 
+    async def _upload(self, draft: Draft, files: list[StoredFile]) -> None:
+        """Each image and download once: its CMS id is committed as soon as it exists."""
+        for f in files:
+            if f.cms_url or f.use not in ("image", "download"):
+                continue
+            data = await asyncio.to_thread(self.archive.get, f.sha256)
+            media = await self.cms.upload_media(f.filename, f.content_type, data, draft.title)
+            f.cms_media_id, f.cms_url = media.id, media.url
+            await asyncio.to_thread(self._save_media, f.id, media.id, media.url)
+
     async def publish(self, draft_id: int) -> None:
         draft, files = await asyncio.to_thread(self._load, draft_id)
         if draft.status == "unpublished":
@@ -138,15 +173,20 @@ class Publisher:
             log.info("đã gỡ bài %s (%s)", draft.key, draft.post_url)
             await asyncio.to_thread(self._removed, draft_id)
             return
+        if draft.post_id is not None:  # an approved correction: the same post, updated in place
+            await self._upload(draft, files)
+            earlier = await asyncio.to_thread(self._corrections, draft_id)
+            html = self.correction_line(draft, earlier, self.clock()) + self.render(draft, files)
+            content = PostContent(
+                draft.key, draft.uid, draft.title, html, self.settings.cms.categories.get(draft.category, "")
+            )
+            post = await self.cms.update_post(draft.post_id, content)
+            log.info("đã đính chính bài %s tại chỗ (%s)", draft.key, post.url)
+            await asyncio.to_thread(self._corrected, draft_id, post.url)
+            return
         existing = await self.cms.find_post(draft.uid)
         if existing is None:
-            for f in files:
-                if f.cms_url or f.use not in ("image", "download"):
-                    continue
-                data = await asyncio.to_thread(self.archive.get, f.sha256)
-                media = await self.cms.upload_media(f.filename, f.content_type, data, draft.title)
-                f.cms_media_id, f.cms_url = media.id, media.url
-                await asyncio.to_thread(self._save_media, f.id, media.id, media.url)
+            await self._upload(draft, files)
             category = self.settings.cms.categories.get(draft.category, "")
             content = PostContent(
                 key=draft.key,

@@ -7,16 +7,29 @@ it can list posts by tag, which is how a retry after a crash finds the post it a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 
 from publisher.cms import CmsError, Media, Post, PostContent
 
 
+class PasswordAuth(httpx.Auth):
+    """Basic authentication whose password is read at each request (from its secret file): a password
+    changed after a leak is used from the next request on, without restarting the daemon."""
+
+    def __init__(self, username: str, password: Callable[[], str]):
+        self.username, self.password = username, password
+
+    def auth_flow(self, request: httpx.Request):
+        yield httpx.BasicAuth(self.username, self.password()).auth_flow(request).__next__()
+
+
 class WordPress:
-    def __init__(self, url: str, username: str, password: str, timeout: float = 60):
+    def __init__(self, url: str, username: str, password: str | Callable[[], str], timeout: float = 60):
         self.client = httpx.AsyncClient(
             base_url=url.rstrip("/") + "/",
-            auth=(username, password),
+            auth=PasswordAuth(username, password if callable(password) else lambda: password),
             timeout=timeout,
             headers={"User-Agent": "toasoan"},
             follow_redirects=True,
@@ -102,6 +115,14 @@ class WordPress:
             body["categories"] = [await self._term("categories", self._categories, content.category)]
         created = (await self._call("POST", "posts", json=body)).json()
         return Post(str(created["id"]), created["link"])
+
+    async def update_post(self, post_id: str, content: PostContent) -> Post:
+        """The same post, its title and content replaced: its id, address, tags and category stay."""
+        body = {"title": content.title, "content": content.html}
+        if content.excerpt:
+            body["excerpt"] = content.excerpt
+        updated = (await self._call("POST", f"posts/{int(post_id)}", json=body)).json()
+        return Post(str(updated["id"]), updated["link"])
 
     async def remove_post(self, post_id: str) -> None:
         """To the trash, where an administrator can still restore it; an already removed post is fine."""

@@ -29,7 +29,7 @@ from publisher.cms import Cms
 from publisher.folder import FolderCms
 from publisher.service import Publisher, publisher_due
 from publisher.wordpress import WordPress
-from scheduler import escalation, question_deadlines
+from scheduler import escalation, periodic, question_deadlines
 from scheduler.calendar import WorkingCalendar
 from scheduler.deadlines import deadline_function
 
@@ -40,7 +40,8 @@ def make_cms(settings: Settings) -> Cms:
     cms = settings.cms
     if cms.kind == "folder":
         return FolderCms(cms.folder, cms.url)
-    return WordPress(cms.url, cms.username, cms.password.resolve(), cms.timeout_seconds)
+    cms.password.resolve()  # a missing secret is reported now, by its key
+    return WordPress(cms.url, cms.username, cms.password.resolve, cms.timeout_seconds)
 
 
 class Daemon:
@@ -84,7 +85,11 @@ class Daemon:
         now = self.clock()
         if self.watcher.busy or self.swept is None or self.swept[0] < now or self.swept[1] != self.generation:
             return False
-        return not outbox.due(self.factory, now) and not publisher_due(self.factory, now)
+        return (
+            not outbox.due(self.factory, now)
+            and not publisher_due(self.factory, now)
+            and not periodic.pending(self.settings, self.factory, now)
+        )
 
     async def send_mail(self) -> None:
         try:
@@ -115,6 +120,10 @@ class Daemon:
                     await asyncio.to_thread(sweep, self.settings, self.calendar, self.factory, started)
                 except Exception:
                     log.exception("lỗi khi quét thời hạn (%s)", sweep.__module__)
+            try:  # royalty list, reports, quota reminder, backup: each period once
+                await asyncio.to_thread(periodic.run_due, self.settings, self.factory, started)
+            except Exception:
+                log.exception("lỗi khi chạy việc định kỳ")
             self.swept = (started, generation)
             self.wake.set()
             with contextlib.suppress(TimeoutError):

@@ -9,6 +9,11 @@ from newsroom.settings import Rule, Settings
 from scheduler.calendar import WorkingCalendar
 
 EVENT_NAMES = {"signed": "ngày ký", "effective": "ngày có hiệu lực", "event": "thời điểm diễn ra sự kiện"}
+READER_NAMES = {  # Rule.event_reader: what "event" means for the rule, as the notification says it
+    "activity": "thời điểm diễn ra hoạt động",
+    "end": "thời điểm kết thúc hội nghị, sự kiện",
+    "programme": "ngày phê duyệt hoặc nghiệm thu chương trình, đề tài",
+}
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,14 @@ def compute_deadline(
     received_at: datetime,
     document: dict | None = None,
     own_issuer: bool = False,
+    moments: dict | None = None,
 ) -> Deadline | None:
     """None when the preset has no rule for the category (the item has no legal deadline).
 
-    The start is the moment the rule names: the document's date of issue or effect when it states one,
-    the approval, or the receipt of the mail; when the named moment is unknown the receipt is used and
-    the note says so. A rule counted from approval has no deadline until the draft is approved
+    The start is the moment the rule names: the document's signing or effect, the activity or programme
+    decision read from the text (``moments``, intake/events.py), the approval, or the receipt of the
+    mail; when the named moment is unknown the receipt is used and the note says which time was used.
+    A rule counted from approval has no deadline until the draft is approved
     (scheduler/escalation.py sets it then).
     """
     found = settings.rule_for(category, own_issuer)
@@ -53,30 +60,58 @@ def compute_deadline(
         return None
     rule_id, rule = found
     event, note = rule.start_event, ""
-    start: datetime | None = calendar.local(received_at)
-    document = document or {}
-    if event in ("signed", "effective"):
-        field = "issued_on" if event == "signed" else "effective_on"
-        known = document.get(field)
+    received = calendar.local(received_at)
+    start: datetime | None = received
+    document, moments = document or {}, moments or {}
+    if event == "signed" or (event == "effective" and document.get("effective_from_signing")):
+        start, note = _signing(calendar, rule, received, document, moments.get("signed"))
+        if event == "effective":
+            note = f"văn bản có hiệu lực kể từ ngày ký; {note}"
+    elif event == "effective":
+        known = document.get("effective_on")
         if known:
             start = datetime.combine(date.fromisoformat(known), time(0), calendar.tz)
-            if rule.unit in ("hours", "working_hours"):
-                note = f"giờ của {EVENT_NAMES[event]} không rõ: tính từ 00:00 ngày đó"
         else:
             note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
     elif event == "approved":
         start, note = None, "thời hạn tính từ khi được duyệt"  # the sweep sets it at approval
     elif event == "event":
-        note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
+        what = READER_NAMES[rule.event_reader]
+        moment = moments.get(rule.event_reader)
+        if moment is None:
+            note = f"không đọc được {what} trong văn bản: tính từ lúc Ban biên tập nhận thư"
+        else:
+            start = calendar.local(moment.at)
+            note = f"{what}: {moment.describe()}"
+            if not moment.time_known and rule.unit in ("hours", "working_hours", "same_day"):
+                note += f" (giờ không ghi: tính từ {start:%H:%M})"
     due = calendar.add(start, rule.amount, rule.unit) if start is not None else None
     return Deadline(due, rule_id, rule, start, event, note)
+
+
+def _signing(calendar: WorkingCalendar, rule: Rule, received: datetime, document: dict, signed) -> tuple:
+    """(start, note) of a rule counted from signing (Đắk Mar Đ8.1b, Kép Đ9.2, Kon Tum Đ11.1a): the
+    signing hour when the document gives it; a document signed the day it arrives, from its arrival (the
+    hour it was signed is not earlier than anyone can know); else 00:00 of the day of signing."""
+    issued = document.get("issued_on")
+    if signed is not None and (not issued or signed.at.date().isoformat() == issued):
+        return calendar.local(signed.at), f"giờ ký đọc từ văn bản: {signed.describe()}"
+    if not issued:
+        return received, f"{EVENT_NAMES['signed']} không rõ: tính từ lúc Ban biên tập nhận thư"
+    if issued == received.date().isoformat():
+        return received, "văn bản ký cùng ngày nhận, không ghi giờ ký: tính từ lúc Ban biên tập nhận thư"
+    start = datetime.combine(date.fromisoformat(issued), time(0), calendar.tz)
+    hourly = rule.unit in ("hours", "working_hours")
+    return start, "giờ ký không rõ: tính từ 00:00 ngày ký" if hourly else ""
 
 
 def deadline_function(settings: Settings, calendar: WorkingCalendar):
     """The deadline of a new item as intake asks for it; here rather than in the daemon so that
     `toasoan inspect` gets it without loading the daemon's mail, database and HTTP clients."""
 
-    def deadline_for(category: str, received_at: datetime, document: dict, own_issuer: bool):
-        return compute_deadline(settings, calendar, category, received_at, document, own_issuer=own_issuer)
+    def deadline_for(category: str, received_at: datetime, document: dict, own_issuer: bool, moments: dict):
+        return compute_deadline(
+            settings, calendar, category, received_at, document, own_issuer=own_issuer, moments=moments
+        )
 
     return deadline_for

@@ -90,6 +90,7 @@ def sweep(settings: Settings, calendar: WorkingCalendar, factory: sessionmaker[S
                 Draft.status.in_(CLOCK_RUNS),
                 Draft.deadline_at.is_not(None),
                 Draft.clock_paused_at.is_(None),
+                Draft.post_id.is_(None),  # a correction of a post already up is not late for the first deadline
             )
             .order_by(Draft.deadline_at)
         )

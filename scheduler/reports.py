@@ -8,6 +8,7 @@ passed; pending otherwise. The median delay is over the late items.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -42,6 +43,28 @@ def month_bounds(month: str, tz: str) -> tuple[datetime, datetime]:
 def deadline_report(session: Session, settings: Settings, month: str, now: datetime) -> dict[str, list[Row]]:
     """The record as it stood at ``now``: items received by then, published by then."""
     start, end = month_bounds(month, settings.timezone)
+    return on_time_record(
+        session,
+        settings,
+        start,
+        end,
+        now,
+        {
+            "category": lambda draft: CATEGORY_NAMES.get(draft.category, draft.category),
+            "department": lambda draft: draft.department or draft.sender_address,
+        },
+    )
+
+
+def on_time_record(
+    session: Session,
+    settings: Settings,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    groupings: dict[str, Callable[[Draft], str]],
+) -> dict[str, list[Row]]:
+    """Items received in [start, end) by ``now``, grouped each way ``groupings`` names them."""
     drafts = session.scalars(
         select(Draft).where(
             Draft.created_at >= start,
@@ -50,16 +73,11 @@ def deadline_report(session: Session, settings: Settings, month: str, now: datet
             Draft.status.not_in(NOT_TO_PUBLISH),
         )
     )
-    groups: dict[str, dict[str, tuple[Row, list[float]]]] = {"category": {}, "department": {}}
+    groups: dict[str, dict[str, tuple[Row, list[float]]]] = {kind: {} for kind in groupings}
     for draft in drafts:
-        finished = draft.published_at if draft.published_at and draft.published_at <= now else None
-        delay = ((finished or now) - draft.deadline_at).total_seconds() / 3600
-        outcome = "on_time" if finished and delay <= 0 else ("late" if delay > 0 else "pending")
-        names = {
-            "category": CATEGORY_NAMES.get(draft.category, draft.category),
-            "department": draft.department or draft.sender_address,
-        }
-        for kind, name in names.items():
+        outcome, delay = outcome_at(draft, now)
+        for kind, name_of in groupings.items():
+            name = name_of(draft)
             row, delays = groups[kind].setdefault(name, (Row(name), []))
             row.items += 1
             setattr(row, outcome, getattr(row, outcome) + 1)
@@ -73,6 +91,13 @@ def deadline_report(session: Session, settings: Settings, month: str, now: datet
             row.median_delay_hours = round(statistics.median(delays), 1) if delays else None
             result[kind].append(row)
     return result
+
+
+def outcome_at(draft: Draft, now: datetime) -> tuple[str, float]:
+    """on_time, late or pending at ``now``, with the hours past the deadline (negative: before it)."""
+    finished = draft.published_at if draft.published_at and draft.published_at <= now else None
+    delay = ((finished or now) - draft.deadline_at).total_seconds() / 3600
+    return ("on_time" if finished and delay <= 0 else ("late" if delay > 0 else "pending")), delay
 
 
 def as_json(report: dict[str, list[Row]]) -> dict:

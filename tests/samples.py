@@ -59,6 +59,16 @@ def news_docx() -> bytes:
     return out.getvalue()
 
 
+def docx_with(text: str) -> bytes:
+    """A document with one paragraph per line of ``text``."""
+    doc = Document()
+    for line in text.splitlines():
+        doc.add_paragraph(line)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
 # When the sample mails say they were written (their Date header); the daemon counts from the server's
 # arrival time instead, which the tests set from their clock.
 WRITTEN = datetime(2026, 11, 23, 8, 15, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

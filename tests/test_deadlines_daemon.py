@@ -38,7 +38,7 @@ def test_ladder_board_then_approvers_then_office_head(site_factory):
         site.department,
         site.board_box,
         "Tin: Ra quân mùa hè xanh",
-        body="Sáng 25/11, Đoàn thanh niên thị trấn ra quân chiến dịch mùa hè xanh.",
+        body="Đoàn thanh niên thị trấn ra quân chiến dịch mùa hè xanh.",  # no date: counted from the arrival
     )
     site.deliver(raw, at("2026-11-18 08:00"))
     site.start()

@@ -11,7 +11,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from intake.docx_html import docx_to_html
-from intake.message import safe_filename
+from intake.filenames import safe_filename
 from intake.sanitize import sanitize
 from tests import samples
 

@@ -71,7 +71,8 @@ def test_approval_by_reply_publishes_the_document_on_wordpress(site_factory, wor
     body = text_of(notice)
     assert "Hội nghị tổng kết công tác văn hóa năm 2026" in message["Subject"]
     assert "Hạng mục:    Hội nghị, sơ kết, tổng kết" in body
-    assert "Hạn đăng:    24:00 ngày 26/11/2026 (Đ9.3" in body  # received Mon 23/11 09:00; 24/11 is a holiday
+    # 2 working days after the conference the text dates ("Sáng ngày 20/11/2026", a Friday): Mon 23, Wed 25
+    assert "Hạn đăng:    24:00 ngày 25/11/2026 (Đ9.3" in body
     assert "Duyệt" in body and "Từ chối: <lý do>" in body
     assert "Gia đình văn hóa" in html_of(notice)  # the preview shows the table
     assert re.fullmatch(

@@ -61,9 +61,10 @@ def test_department_news_with_table_and_photo(tmp_path, capsys):
     assert result["kind"] == "submission"
     assert result["title"] == "Hội nghị tổng kết công tác văn hóa năm 2026"
     assert result["category"] == "event_report" and result["urgency"] == "normal" and result["secrecy"] == "none"
-    assert result["deadline"]["due_at"] == "2026-11-26T00:00:00+07:00"  # 2 working days (Đ9.3): Mon 23, Wed 25
+    # 2 working days (Đ9.3) from the conference the text dates ("Sáng ngày 20/11/2026"): Mon 23, Wed 25
+    assert result["deadline"]["due_at"] == "2026-11-26T00:00:00+07:00"
     assert result["deadline"]["rule"] == "event_report" and result["deadline"]["start_event"] == "event"
-    assert "thời điểm diễn ra sự kiện không rõ" in result["deadline"]["note"]
+    assert result["deadline"]["note"] == "thời điểm kết thúc hội nghị, sự kiện: “Sáng ngày 20/11/2026”"
     assert "<table>" in result["body_html"] and '<img src="cid:docx-image-1"' in result["body_html"]
     assert "<script" not in result["body_html"]
     uses = {a["filename"]: a["use"] for a in result["attachments"]}
@@ -220,7 +221,8 @@ def test_html_body_is_sanitised(tmp_path, capsys):
     result = inspect(tmp_path, bytes(msg), "--preset", "kep", capsys=capsys)
     assert result["body_html"] == "<p>Ra quân <b>mùa hè xanh</b></p>"
     assert result["category"] == "news"
-    assert result["warnings"] == []  # a preset alone has no list of departments to compare with
+    # a preset alone has no list of departments to compare with; what the sanitiser removed is reported
+    assert result["warning_codes"] == ["html_removed"] and "mã script" in result["warnings"][0]
 
 
 def test_unknown_sender_is_warned_about_where_the_site_lists_departments(tmp_path, capsys):

@@ -199,6 +199,20 @@ def cmd_presets(args) -> int:
         if settings.questions.topics:
             fields = ", ".join(f"{key} ({topic.name})" for key, topic in settings.questions.topics.items())
             print(f"  hỏi đáp — lĩnh vực: {fields}")
+        if settings.royalties:
+            genres = ", ".join(
+                f"{g.name.split(' (')[0]} {g.min:g}–{g.max:g}" for g in settings.royalties.genres.values()
+            )
+            print(
+                f"  nhuận bút ({settings.royalties.article}): {genres}; một hệ số {settings.royalties.unit_value:,} đ"
+            )
+        periods = {"month": "tháng", "quarter": "quý", "half_year": "6 tháng", "year": "năm"}
+        for report in settings.reports:
+            print(f"  báo cáo mỗi {periods[report.every]} ({report.article}) gửi {', '.join(report.to)}")
+        if settings.quota:
+            print(
+                f"  định mức {settings.quota.items_per_month} tin, bài/tháng mỗi thành viên ({settings.quota.article})"
+            )
     return 0
 
 
@@ -367,18 +381,181 @@ def cmd_drafts(args) -> int:
     return 0
 
 
-def cmd_report(args) -> int:
+def _database(settings: Settings):
     from newsroom.db import make_engine, migrate, session_factory
-    from scheduler.reports import as_json, as_text, deadline_report
 
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
-        raise SystemExit(f"--month: viết như 2026-11, không phải {args.month!r}")
-    settings = load_settings(args.config)
     engine = make_engine(settings.database)
     migrate(engine)
-    with session_factory(engine)() as session:
-        report = deadline_report(session, settings, args.month, _clock(args)())
-    print(json.dumps(as_json(report), ensure_ascii=False, indent=2) if args.json else as_text(report, args.month))
+    return session_factory(engine)
+
+
+def cmd_report(args) -> int:
+    return {"deadlines": _report_deadlines, "royalties": _report_royalties, "period": _report_period}[args.kind](args)
+
+
+def _report_deadlines(args) -> int:
+    from scheduler.reports import as_json, as_text, deadline_report
+
+    month = _month(args)
+    settings = load_settings(args.config)
+    with _database(settings)() as session:
+        report = deadline_report(session, settings, month, _clock(args)())
+    print(json.dumps(as_json(report), ensure_ascii=False, indent=2) if args.json else as_text(report, month))
+    return 0
+
+
+def _month(args) -> str:
+    if not args.month or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.month):
+        raise SystemExit(f"--month: viết như 2026-11, không phải {args.month!r}")
+    return args.month
+
+
+def _report_royalties(args) -> int:
+    """The month's royalty list: one line per item and the total; --xlsx writes the office's spreadsheet."""
+    from newsroom.mails import dong, number
+    from newsroom.royalties import royalty_list
+    from scheduler.periods import Period
+    from scheduler.spreadsheets import royalty_workbook
+
+    settings = load_settings(args.config)
+    if settings.royalties is None:
+        raise SystemExit("cấu hình không có [royalties]")
+    period = Period.parse("month", _month(args))
+    with _database(settings)() as session:
+        royalties = royalty_list(session, settings, *period.bounds(settings.timezone), _clock(args)())
+    if args.xlsx:
+        title = f"Danh sách nhuận bút tin, bài {period.name} — {settings.site_name}"
+        Path(args.xlsx).write_bytes(royalty_workbook(royalties, title))
+    if args.json:
+        rows = [{**vars(row), "published_on": row.published_on.isoformat()} for row in royalties.rows]
+        print(
+            json.dumps(
+                {"month": period.label, "unit_value": royalties.unit_value, "total": royalties.total, "rows": rows},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    print(f"Nhuận bút {period.name} ({royalties.article}); một hệ số = {dong(royalties.unit_value)}")
+    for row in royalties.rows:
+        photos = f" + {row.photos} ảnh × {number(row.photo_coefficient)}" if row.photos else ""
+        print(
+            f"  {row.key}  {row.published_on:%d/%m}  {row.author[:24]:24} {row.genre[:10] or '—':10} "
+            f"hệ số {number(row.coefficient)}{photos}  {dong(row.amount):>14}  {row.set_by or row.note}"
+        )
+    print(f"Tổng: {len(royalties.rows)} bài, {dong(royalties.total)}")
+    for author in royalties.by_author():
+        print(f"  {author.author} ({author.unit}): {author.items} bài, {dong(author.amount)}")
+    return 0
+
+
+def _report_period(args) -> int:
+    """A period's report as text, with --xlsx and --png written on request."""
+    from newsroom.mails import dong
+    from scheduler.periodic import rate, report_parts
+    from scheduler.periods import Period
+
+    kind, text = next(
+        (k, v)
+        for k, v in (
+            ("month", args.monthly),
+            ("quarter", args.quarterly),
+            ("half_year", args.half_year),
+            ("year", args.yearly),
+        )
+        if v
+    )
+    try:
+        period = Period.parse(kind, text)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    settings = load_settings(args.config)
+    configured = next((r for r in settings.reports if r.every == kind), None)
+    with _database(settings)() as session:
+        report, workbook, chart, chart_error = report_parts(
+            settings, session, period, _clock(args)(), configured.article if configured else ""
+        )
+    if args.xlsx:
+        Path(args.xlsx).write_bytes(workbook)
+    if args.png:
+        if chart is None:
+            print(f"không vẽ được biểu đồ: {chart_error}", file=sys.stderr)
+            return 1
+        Path(args.png).write_bytes(chart)
+    print(f"Báo cáo {settings.site_name} {period.name}, tính đến {report.as_of:%d/%m/%Y %H:%M}")
+    print(
+        f"  nhận {report.received}, đăng {report.published}, từ chối {report.rejected}, tạm giữ {report.held}; "
+        f"đúng hạn {rate(report.on_time_rate)}"
+    )
+    if report.questions:
+        print(f"  câu hỏi của công dân {report.questions}, trả lời đúng hạn {report.questions_on_time}")
+    for title, rows in (("theo quy tắc", report.by_rule), ("theo đơn vị", report.by_unit)):
+        print(f"Đúng hạn {title}:")
+        for r in rows:
+            print(f"  {r.group[:50]:50} {r.items:4} bài, đúng hạn {r.on_time}, trễ {r.late}, chưa đến hạn {r.pending}")
+    print(f"Quá hạn chưa đăng: {len(report.overdue)}")
+    for o in report.overdue:
+        print(f"  {o.key} {o.title[:50]} ({o.unit}) quá {o.days_late:g} ngày")
+    if report.quota:
+        print(f"Định mức ({report.quota_article}, {settings.quota.items_per_month} bài/tháng):")
+        for q in report.quota:
+            months = " ".join(str(n) for n in q.per_month)
+            print(f"  {q.name:24} {months:12} tổng {q.total}/{q.required} {'đạt' if q.met else 'chưa đạt'}")
+    print("Theo tuần:")
+    for w in report.weeks:
+        print(f"  {w.monday:%d/%m}  đăng {w.published:3}  đúng hạn {rate(w.rate)}")
+    if report.royalties is not None:
+        print(f"Nhuận bút: {len(report.royalties.rows)} bài, {dong(report.royalties.total)}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from scheduler import backup
+
+    settings = load_settings(args.config)
+    _database(settings)  # the schema is current before it is copied
+    try:
+        written = backup.take(settings, _clock(args)())
+    except backup.BackupError as exc:
+        print(f"sao lưu thất bại: {exc}", file=sys.stderr)
+        return 1
+    print(f"đã sao lưu vào {written.path}: cơ sở dữ liệu và {written.archive_files} tệp lưu trữ ({written.copied} mới)")
+    if written.removed:
+        print("đã xóa bản cũ: " + ", ".join(written.removed))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from scheduler import backup
+
+    if args.config:
+        settings = load_settings(args.config)
+        data_dir, url = settings.data_dir, settings.database_url
+    else:
+        data_dir, url = Path(args.data_dir).resolve(), None
+    try:
+        done = backup.restore(Path(args.backup), data_dir, url)
+    except backup.BackupError as exc:
+        print(f"khôi phục thất bại: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"đã khôi phục bản sao lưu {done['created']} vào {data_dir}: {done['database']}, {done['archive']} tệp lưu trữ"
+    )
+    return 0
+
+
+def cmd_rotate_secret(args) -> int:
+    """A new reply-key secret; keys signed with the previous one stay valid for the grace period."""
+    from datetime import timedelta
+
+    from newsroom.secret_rotation import rotate
+
+    settings = load_settings(args.config)
+    until = rotate(settings.secret, _clock(args)(), timedelta(days=args.grace_days))
+    if args.grace_days:
+        print(f"đã tạo bí mật mới trong {settings.secret.file}; mã trả lời cũ còn hiệu lực đến {until.isoformat()}")
+    else:
+        print(f"đã tạo bí mật mới trong {settings.secret.file}; mã trả lời cũ hết hiệu lực ngay")
     return 0
 
 
@@ -435,13 +612,38 @@ def build_parser() -> argparse.ArgumentParser:
     presets = sub.add_parser("presets", help="liệt kê các preset và quy tắc thời hạn")
     presets.set_defaults(fn=cmd_presets)
 
-    report = sub.add_parser("report", help="báo cáo: đúng hạn theo tháng")
-    report.add_argument("kind", choices=["deadlines"])
-    report.add_argument("--month", required=True, help="YYYY-MM")
+    report = sub.add_parser("report", help="báo cáo: đúng hạn theo tháng, nhuận bút, báo cáo định kỳ")
+    report.add_argument("kind", choices=["deadlines", "royalties", "period"])
+    report.add_argument("--month", help="YYYY-MM (deadlines, royalties)")
+    periods = report.add_mutually_exclusive_group()
+    periods.add_argument("--monthly", metavar="YYYY-MM")
+    periods.add_argument("--quarterly", metavar="YYYY-Qn")
+    periods.add_argument("--half-year", metavar="YYYY-Hn")
+    periods.add_argument("--yearly", metavar="YYYY")
     report.add_argument("--config", required=True)
     report.add_argument("--as-of", help=AS_OF + ": bài chưa đăng đã quá hạn tính đến lúc này là trễ")
+    report.add_argument("--xlsx", metavar="PATH", help="ghi bảng tính .xlsx (royalties, period)")
+    report.add_argument("--png", metavar="PATH", help="ghi biểu đồ .png (period)")
     report.add_argument("--json", action="store_true")
     report.set_defaults(fn=cmd_report)
+
+    save = sub.add_parser("backup", help="sao lưu cơ sở dữ liệu và kho thư ngay bây giờ (rồi xoay vòng bản cũ)")
+    save.add_argument("--config", required=True)
+    save.add_argument("--as-of", help=AS_OF + " (tên và xoay vòng bản sao lưu)")
+    save.set_defaults(fn=cmd_backup)
+
+    restore = sub.add_parser("restore", help="khôi phục một bản sao lưu vào thư mục dữ liệu trống")
+    restore.add_argument("backup", help="thư mục bản sao lưu (toasoan-YYYYMMDD-HHMMSS)")
+    where = restore.add_mutually_exclusive_group(required=True)
+    where.add_argument("--data-dir", help="thư mục dữ liệu trống (SQLite)")
+    where.add_argument("--config", help="khôi phục vào data_dir / cơ sở dữ liệu của cấu hình này")
+    restore.set_defaults(fn=cmd_restore)
+
+    rotate = sub.add_parser("rotate-secret", help="đổi bí mật ký mã trả lời; mã cũ còn hiệu lực một thời gian")
+    rotate.add_argument("--config", required=True)
+    rotate.add_argument("--grace-days", type=float, default=14, help="số ngày mã cũ còn được nhận (0: hủy ngay)")
+    rotate.add_argument("--as-of", help=AS_OF)
+    rotate.set_defaults(fn=cmd_rotate_secret)
 
     drafts = sub.add_parser("drafts", help="danh sách bài và lịch sử một bài")
     drafts.add_argument("action", choices=["list", "show"])
@@ -457,6 +659,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "drafts" and args.action == "show" and not args.key:
         print("toasoan drafts show KEY", file=sys.stderr)
+        return EXIT_CONFIG
+    if (
+        args.command == "report"
+        and args.kind == "period"
+        and not any((args.monthly, args.quarterly, args.half_year, args.yearly))
+    ):
+        print("toasoan report period --monthly|--quarterly|--half-year|--yearly KỲ", file=sys.stderr)
         return EXIT_CONFIG
     try:
         return args.fn(args)

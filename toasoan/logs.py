@@ -37,6 +37,5 @@ def setup(level: str = "INFO", json_lines: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "httpx", "httpcore", "imapclient", "aiosmtplib", "alembic"):
+    for noisy in ("httpx", "httpcore", "imapclient", "aiosmtplib", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("mailparser").setLevel(logging.ERROR)  # "content not handled" for every calendar part

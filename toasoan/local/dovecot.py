@@ -198,7 +198,9 @@ protocol lmtp {{
                 return []
             client.select_folder(folder, readonly=True)
             uids = client.search(["ALL"])
-            return [d[b"RFC822"] for _, d in sorted(client.fetch(uids, ["RFC822"]).items())] if uids else []
+            # A message the daemon moves between SEARCH and FETCH comes back without a body: it is gone.
+            fetched = sorted(client.fetch(uids, ["RFC822"]).items()) if uids else []
+            return [d[b"RFC822"] for _, d in fetched if b"RFC822" in d]
 
     def wait_for(self, address: str, predicate, timeout: float = 20, folder: str = "INBOX") -> list[bytes]:
         """Messages in the mailbox once ``predicate(messages)`` holds, or AssertionError after the timeout."""
