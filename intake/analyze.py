@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,9 @@ ZIPPED = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".zip", ".epub"}
 BUDGET_SECONDS = 8.0  # all decoding of one message: every message is answered within ~10 s
 REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
 TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
+FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|tr|chuyển tiếp|ct)\s*:", re.IGNORECASE)
+OWN_DOCUMENTS = {".docx", ".doc", ".odt", ".rtf", ".pdf"}  # a reply carrying one is new content
+OWN_ARTICLE_WORDS = 40  # ... and so is a reply whose own text is an article, not a line or two
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tl|trả lời|chuyển tiếp|tl|ct)\s*:\s*)+", re.IGNORECASE)
 
 # category, received, document facts, own issuer, the moments read from the text (intake/events.py)
@@ -68,6 +72,7 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     code: str | None = None  # the refusal's code in intake/refusals.py
     warning_codes: list[str] = field(default_factory=list)
+    reply_signals: list[str] = field(default_factory=list)  # why it looks like a reply (see reply_shape)
 
     def refuse(self, code: str, language: str = "vi", **values: Any) -> None:
         self.kind, self.code, self.reason = "refused", code, refusals.text(code, values, language)
@@ -393,6 +398,39 @@ def _minimal_mail(raw: bytes) -> Mail:
     return Mail(None, subject_text, address, name, [], None, [], "", "", [], Message())
 
 
+def reply_shape(settings: Settings, mail: Mail, received_at: datetime) -> tuple[list[str], str | None]:
+    """Why a message that carries no key of ours looks like an answer to an earlier mail, and what of its
+    own it carries. Departments often answer an old thread to send new content, so a document, an article
+    of some length, or a citizen's question makes it a submission all the same; a bare "Duyệt" over a
+    quote, or "Re: …" with two lines, is a reply that found no draft."""
+    if FORWARD_SUBJECT.match(mail.subject) or forward.MARKER.search(mail.text):
+        return [], None  # a forward carries someone else's mail on purpose
+    written = replies.reply_text(mail.text, mail.html)
+    signals = [
+        name
+        for name, present in (
+            ("subject", bool(REPLY_PREFIX.match(mail.subject))),
+            ("in_reply_to", bool(mail.in_reply_to or mail.references)),
+            ("quote", replies.quotes_earlier(mail.text, mail.html)),
+            (
+                "command",
+                len(written.split()) <= 12
+                and replies.parse_command(written, received_at, settings.timezone) is not None,
+            ),
+        )
+        if present
+    ]
+    if not signals:
+        return [], None
+    if any(PurePath(att.filename).suffix.lower() in OWN_DOCUMENTS for att in mail.attachments):
+        return signals, "document"
+    if len(written.split()) >= OWN_ARTICLE_WORDS:
+        return signals, "article"
+    if questions.recognize(settings, mail, written, sender_role(settings, mail.sender_address)) is not None:
+        return signals, "question"
+    return signals, None
+
+
 def analyze(
     raw: bytes,
     settings: Settings,
@@ -458,6 +496,14 @@ def analyze(
                 return analysis
             analysis.kind = "reply"
         return analysis
+    signals, own = reply_shape(settings, mail, received_at)
+    if signals and own is None:  # a reply that names no draft: the handler explains, nothing is drafted
+        analysis.kind, analysis.reply_signals = "reply", signals
+        analysis.command = replies.parse_command(
+            replies.reply_text(mail.text, mail.html), received_at, settings.timezone
+        )
+        return analysis
+    analysis.reply_signals = [*signals, f"own:{own}"] if signals else []
     sub = _submission(settings, mail, analysis, budget)
     if sub is None:
         return analysis
@@ -523,4 +569,5 @@ def as_json(a: Analysis) -> dict:
         else None,
         "warnings": a.warnings,
         "warning_codes": a.warning_codes,
+        "reply_signals": a.reply_signals,
     }

@@ -68,6 +68,18 @@ REFUSALS: dict[str, Notice] = {
     "too_deep": Notice(
         "cấu trúc thư lồng nhau quá sâu (hơn {limit} cấp)", "the message is nested too deeply (over {limit} levels)"
     ),
+    "reply_no_draft": Notice(
+        "thư có dạng trả lời nhưng không ứng với bài hay câu hỏi nào của Ban biên tập; nếu muốn gửi tin bài, "
+        "xin gửi một thư mới kèm nội dung hoặc tệp",
+        "the message reads as a reply but answers none of the board's items; to send an article, please "
+        "write a new message with its text or file",
+    ),
+    "reply_no_draft_board": Notice(
+        "không tìm thấy bản thảo nào ứng với thư trả lời này; để quyết định, xin bấm Trả lời ngay trên thư "
+        "“Cần duyệt” của bài (giữ địa chỉ trả lời bbt+… hoặc mã [TS…] trong tiêu đề)",
+        "no draft matches this reply; to decide, please press Reply on the item's “Cần duyệt” mail (keep the "
+        "bbt+… reply address or the [TS…] code in the subject)",
+    ),
     "unreadable_message": Notice(
         "không đọc được thư ({reason})", "the message could not be read ({reason})", level=logging.ERROR
     ),

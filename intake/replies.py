@@ -33,7 +33,15 @@ SIGNATURE = re.compile(
     r"Tải Outlook cho )",
     re.IGNORECASE,
 )
-QUOTE_BLOCKS = "blockquote, div.gmail_quote, div#appendonsend, div#divRplyFwdMsg, div.moz-cite-prefix, div.zmail_extra"
+QUOTE_BLOCKS = (
+    "blockquote, div.gmail_quote, div.gmail_signature, div#appendonsend, div#divRplyFwdMsg, div.moz-cite-prefix, "
+    "div.zmail_extra"
+)
+# Outlook mobile puts what the person wrote in a body section and the original in a reply section; a
+# message with the reply section alone is all new text.
+EXCHANGE_BODY, EXCHANGE_QUOTE = 'div[name="messageBodySection"]', 'div[name="messageReplySection"]'
+# Outlook and Word start the quoted original with a rule drawn as a top border, not an <hr>.
+RULES = 'hr, div[style*="border-top:solid #E1E1E1"], div[style*="border-top:solid #B5C4DF"]'
 
 # Folded (lower case, no diacritics) first words of each command; the order matters ("khong duyet" first,
 # "duyet, dang" before "duyet"). The last four answer citizens' questions (newsroom/questions.py).
@@ -74,6 +82,30 @@ def _boundary(lines: list[str], i: int) -> bool:
     return bool(HEADER_START.match(line)) and any(WRAPPED_END.search(" ".join(lines[i:end])) for end in (i + 2, i + 3))
 
 
+# What only a quoted earlier mail looks like (narrower than QUOTE_HEADER, whose separators and dates also
+# occur in articles): "… wrote:", two ">" lines, an Outlook "From:" block, a client's quote container.
+OUTLOOK_FROM = re.compile(r"^\*?(From|Từ|Người gửi|De|Von)\*?\s*:\s*\S", re.IGNORECASE)
+OUTLOOK_SENT = re.compile(r"^\*?(Sent|Đã gửi|Gửi lúc|Date|Ngày|Envoyé|Gesendet)\*?\s*:\s*\S", re.IGNORECASE)
+HTML_QUOTE = re.compile(
+    r"gmail_quote|divRplyFwdMsg|moz-cite-prefix|zmail_extra|messageReplySection|<blockquote", re.IGNORECASE
+)
+
+
+def quotes_earlier(text: str, html: str) -> bool:
+    """Does the message carry a quoted earlier mail, as a reply does?"""
+    if HTML_QUOTE.search(html or ""):
+        return True
+    lines = [INVISIBLE.sub("", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    for i, line in enumerate(lines):
+        if WRAPPED_END.search(line) or (HEADER_START.match(line) and WRAPPED_END.search(" ".join(lines[i : i + 3]))):
+            return True
+        if line.startswith(">") and i + 1 < len(lines) and lines[i + 1].startswith(">"):
+            return True
+        if OUTLOOK_FROM.match(line) and any(OUTLOOK_SENT.match(later) for later in lines[i + 1 : i + 4]):
+            return True
+    return False
+
+
 def reply_text(text: str, html: str) -> str:
     """What the person wrote, above the quoted original and the signature (or below it, for the few
     who answer under the quote)."""
@@ -81,9 +113,10 @@ def reply_text(text: str, html: str) -> str:
         from bs4 import BeautifulSoup  # rare (replies written in HTML alone) and slow to import
 
         soup = BeautifulSoup(html, "html.parser")
-        for quoted in soup.select(QUOTE_BLOCKS):
+        quotes = soup.select(QUOTE_BLOCKS) + (soup.select(EXCHANGE_QUOTE) if soup.select_one(EXCHANGE_BODY) else [])
+        for quoted in quotes:
             quoted.decompose()
-        for rule in soup.find_all("hr"):  # Outlook and Apple Mail put the original below a rule
+        for rule in soup.select(RULES):  # Outlook, Word and Apple Mail put the original below a rule
             for later in list(rule.find_all_next()):
                 later.decompose()
             rule.decompose()

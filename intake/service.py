@@ -24,7 +24,7 @@ from newsroom import repeal, replykey, workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
 from newsroom.questions import Times
-from newsroom.records import Draft, IncomingMessage, OutboxMail
+from newsroom.records import AuditEvent, Draft, IncomingMessage, OutboxMail
 from newsroom.settings import Settings
 
 log = logging.getLogger("toasoan.intake")
@@ -171,6 +171,9 @@ class Intake:
             key = self._key_from_thread(session, [mail.in_reply_to, *mail.references])
         draft = session.scalar(select(Draft).where(Draft.key == key.draft_key)) if key else None
         person = self.settings.board_member(mail.sender_address)
+        if key is None and a.key is None and not a.draft_key:  # no key, no tag, no thread of ours: no draft
+            self._no_draft(session, a, incoming, person, now)
+            return
         submitter = draft is not None and mail.sender_address == draft.sender_address.lower()
         if person is None and not submitter:
             self._ignore(session, incoming, now, "trả lời từ người ngoài Ban biên tập", "not on roster")
@@ -243,6 +246,26 @@ class Intake:
             tell(f"không thực hiện: {refused}", str(refused))
             return
         incoming.outcome = f"bản {revision.number} của bài {draft.key}"
+
+    def _no_draft(self, session: Session, a: Analysis, incoming: IncomingMessage, person, now: datetime) -> None:
+        """A reply that names no draft (a new mail written as "Re: …", a quote of someone else's mail, a
+        "Duyệt" to a thread we never sent): nothing is drafted. A board member is told how to answer; anyone
+        else gets at most one note an hour, so two auto-responders cannot talk to each other for ever."""
+        code = "reply_no_draft_board" if person is not None else "reply_no_draft"
+        incoming.outcome = f"trả lời không ứng với bài nào ({', '.join(a.reply_signals) or 'thư của hệ thống'})"
+        log.info("thư (bản ghi %s) có dạng trả lời nhưng không ứng với bài nào", incoming.id)
+        workflow.audit(session, None, a.mail.sender_address, "reply_without_draft", now, signals=a.reply_signals)
+        told = session.scalar(
+            select(AuditEvent.id)
+            .where(
+                AuditEvent.actor == a.mail.sender_address,
+                AuditEvent.event == "refused",
+                AuditEvent.at > now - REFUSAL_INTERVAL,
+            )
+            .limit(1)
+        )
+        if told is None:
+            self._explain(session, a.mail, refusals.text(code, {}, self.settings.language), now)
 
     def _acknowledge(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         """ "Đã nhận" from someone a digest went to: tied to the digest by In-Reply-To and the address."""

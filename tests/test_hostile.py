@@ -206,3 +206,20 @@ def test_older_formats_through_libreoffice(fmt, ctype):
         mail_with((odt, "application", "vnd.oasis.opendocument.text", "ke-hoach.odt")), SETTINGS, samples_now()
     )
     assert "Kế hoạch tuyên truyền" in result.submission.body_html
+
+
+@pytest.mark.skipif(not __import__("shutil").which("soffice"), reason="LibreOffice is not installed here")
+def test_libreoffice_runs_under_a_memory_ceiling(monkeypatch):
+    """No document here can make LibreOffice overrun 1 GB, so the ceiling is lowered until it cannot start:
+    the conversion then fails with a reason instead of the process growing."""
+    import io as _io
+
+    from docx import Document
+
+    from intake import office
+
+    buffer = _io.BytesIO()
+    Document().save(buffer)
+    monkeypatch.setattr(office, "MEMORY_BYTES", 32 * 1024 * 1024)
+    with pytest.raises(RuntimeError, match="LibreOffice"):
+        office.to_docx(buffer.getvalue(), "ke-hoach.doc")

@@ -165,3 +165,20 @@ def test_any_valid_future_moment_round_trips(hour, minute, day):
 )
 def test_reply_text_edge_cases(text, expected):
     assert parse_command(reply_text(text, ""), NOW) == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<div name="messageBodySection"><p>Duyệt</p></div><div name="messageReplySection"><p>Cần duyệt TS1</p></div>',
+        '<div dir="auto"><p>Duyệt</p></div><div class="gmail_signature"><p>Trần Thị Bình</p></div>',
+        '<div class="WordSection1"><p class="MsoNormal">Duyệt</p><div style="border:none;border-top:solid #E1E1E1 '
+        '1.0pt;padding:3.0pt 0in 0in 0in"><p class="MsoNormal">Từ: Ban biên tập</p></div><p>Cần duyệt TS1</p></div>',
+    ],
+)
+def test_html_only_replies_from_outlook_mobile_gmail_and_word_are_trimmed(html):
+    assert reply_text("", html) == "Duyệt"
+
+
+def test_outlook_mobile_reply_section_alone_is_what_was_written():
+    assert reply_text("", '<div name="messageReplySection"><p>Từ chối: thiếu ảnh</p></div>') == "Từ chối: thiếu ảnh"
