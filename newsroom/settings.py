@@ -109,7 +109,7 @@ class SmtpSettings(Strict):
 
 class CmsSettings(Strict):
     kind: Literal["wordpress", "folder"] = "wordpress"
-    url: str = ""  # WordPress site root
+    url: str = ""  # WordPress site root; kind = "folder": the address its local website is served at
     username: str | None = None
     password: Secret | None = None
     folder: Path | None = None  # kind = "folder": where previews are written

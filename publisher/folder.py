@@ -1,4 +1,8 @@
-"""A CMS that is a folder of static HTML pages: for trying the product, previews, and sites with no CMS."""
+"""A CMS that is a folder of static HTML pages: for trying the product, previews, and sites with no CMS.
+
+Each post is a standalone page (``<uid>.html``) and a record (``posts/<uid>.json``) from which the local
+website (publisher/site.py) renders it with the site's templates. With ``url`` (the address the local
+website is served at) a post's URL is its page there; otherwise the page's file: URL."""
 
 from __future__ import annotations
 
@@ -11,9 +15,13 @@ from publisher.cms import Media, Post, PostContent
 
 
 class FolderCms:
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, root: Path, url: str = ""):
+        self.root, self.url = root, url.rstrip("/")
         (root / "media").mkdir(parents=True, exist_ok=True)
+        (root / "posts").mkdir(exist_ok=True)
+
+    def _url(self, page: Path) -> str:
+        return f"{self.url}/{page.name}" if self.url else page.as_uri()
 
     async def aclose(self) -> None:
         return None
@@ -23,7 +31,7 @@ class FolderCms:
 
     async def find_post(self, uid: str) -> Post | None:
         page = self.root / f"{uid}.html"
-        return Post(uid, page.as_uri()) if page.exists() else None
+        return Post(uid, self._url(page)) if page.exists() else None
 
     async def upload_media(self, filename: str, content_type: str, data: bytes, alt: str) -> Media:
         name = f"{hashlib.sha256(data).hexdigest()[:16]}-{filename}"
@@ -34,7 +42,7 @@ class FolderCms:
         post = self._write(content)
         index = self.root / "index.json"
         entries = json.loads(index.read_text("utf-8")) if index.exists() else []
-        entries.append({"key": content.key, "title": content.title, "page": f"{content.uid}.html"})
+        entries.append({**self._record(content), "page": f"{content.uid}.html"})
         index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
         return post
 
@@ -51,7 +59,16 @@ class FolderCms:
             encoding="utf-8",
         )
         tmp.replace(page)
-        return Post(content.uid, page.as_uri())
+        (self.root / "posts" / f"{content.uid}.json").write_text(
+            json.dumps({**self._record(content), "html": content.html, "excerpt": content.excerpt}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        return Post(content.uid, self._url(page))
+
+    @staticmethod
+    def _record(content: PostContent) -> dict:
+        return {"key": content.key, "uid": content.uid, "title": content.title, "category": content.category}
 
     async def remove_post(self, post_id: str) -> None:
         (self.root / f"{post_id}.html").unlink(missing_ok=True)
+        (self.root / "posts" / f"{post_id}.json").unlink(missing_ok=True)

@@ -39,7 +39,7 @@ log = logging.getLogger("toasoan.daemon")
 def make_cms(settings: Settings) -> Cms:
     cms = settings.cms
     if cms.kind == "folder":
-        return FolderCms(cms.folder)
+        return FolderCms(cms.folder, cms.url)
     cms.password.resolve()  # a missing secret is reported now, by its key
     return WordPress(cms.url, cms.username, cms.password.resolve, cms.timeout_seconds)
 

@@ -277,6 +277,35 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_local(args) -> int:
+    """The local site (mail servers, website) and the daemon, in the foreground until Ctrl-C."""
+    from toasoan.local.serve import serve
+    from toasoan.local.site import LocalSiteError
+
+    settings = load_settings(args.config)
+    logs.setup(args.log_level, json_lines=False)
+    try:
+        return serve(settings, args.config)
+    except LocalSiteError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def cmd_demo(args) -> int:
+    """The whole story against the local site in under a minute; a step that does not happen fails."""
+    from toasoan.demo import DemoFailed, play
+    from toasoan.local.site import LocalSiteError
+
+    settings = load_settings(args.config)
+    logs.setup("WARNING", json_lines=False)
+    try:
+        play(settings, args.config, fast=args.fast)
+    except (DemoFailed, LocalSiteError) as exc:
+        print(f"demo thất bại: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _time_left(draft, now: datetime) -> str:
     """How the deadline stands at ``now``, for drafts whose clock still runs."""
     from scheduler.escalation import CLOCK_RUNS
@@ -539,6 +568,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--log-level", default="INFO")
     run.add_argument("--json-logs", action=argparse.BooleanOptionalAction, default=None)
     run.set_defaults(fn=cmd_run)
+
+    local = sub.add_parser("local", help="chạy thử trọn vẹn trên máy này: máy chủ thư, trang web và tiến trình nền")
+    local.add_argument("--config", default="config/example.toml")
+    local.add_argument("--log-level", default="INFO")
+    local.set_defaults(fn=cmd_local)
+
+    demo = sub.add_parser("demo", help="cả câu chuyện trong một phút trên trang thử của máy này")
+    demo.add_argument("--config", default="config/example.toml")
+    demo.add_argument("--fast", action="store_true", help="không dừng giữa các bước (kiểm thử)")
+    demo.set_defaults(fn=cmd_demo)
 
     check = sub.add_parser("check-config", help="kiểm tra cấu hình và đăng nhập IMAP, SMTP, CMS")
     check.add_argument("--config", required=True)

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+from toasoan.local import processes
 
 REQUIRED = os.environ.get("REQUIRE_REAL_SERVERS") == "1"
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -93,31 +93,17 @@ def temp_folder(prefix: str) -> Path:
     return path
 
 
-def _die_with_parent() -> None:
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
 def spawn(args: list[str], **kwargs) -> subprocess.Popen:
     """A server in its own process group, registered so that it is stopped whatever ends the run."""
     RUN.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.Popen(args, start_new_session=True, preexec_fn=_die_with_parent, **kwargs)
+    proc = processes.spawn(args, **kwargs)
     (RUN / f"pg-{proc.pid}").write_text(_started(proc.pid) or "")
     return proc
 
 
 def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
-    """SIGTERM to the server's process group, SIGKILL after ``timeout``; then it is unregistered."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # children the leader left behind
+    """The server's process group stopped (toasoan/local/processes.py), then unregistered."""
+    processes.stop(proc, timeout)
     (RUN / f"pg-{proc.pid}").unlink(missing_ok=True)
 
 
@@ -135,56 +121,10 @@ def missing(what: str, how: str) -> None:
 
 
 def need_binary(name: str, package: str) -> str:
-    path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+    path = processes.find_binary(name)
     if not path:
         missing(name, f"apt-get install -y {package}  (or run scripts/test, which installs it)")
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode} before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
-
-
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for localhost and 127.0.0.1 (openssl), for STARTTLS and implicit TLS."""
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    if not cert.exists():
-        need_binary("openssl", "openssl")
-        subprocess.run(
-            [
-                "openssl",
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=localhost",
-                "-addext",
-                "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                "-keyout",
-                str(key),
-                "-out",
-                str(cert),
-            ],
-            check=True,
-            capture_output=True,
-        )
-    return cert, key
+free_port, wait_for_port = processes.free_port, processes.wait_for_port
