@@ -36,11 +36,6 @@ def extension(name: str) -> str:
     return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def inner_extensions(name: str) -> list[str]:
-    """Every extension of a name: "x.pdf.exe" → [".pdf", ".exe"]."""
-    return ["." + part.lower() for part in name.split(".")[1:]]
-
-
 def sniff(data: bytes) -> str:
     """The kind of content: pdf, zip, ole, rtf, image, svg, html, php, xml, executable, script, text, binary."""
     head = data[:4096]

@@ -29,9 +29,6 @@ class Lifecycle:
     def allows(self, state: str, event: str) -> bool:
         return (state, event) in self.transitions
 
-    def events_from(self, state: str) -> list[str]:
-        return [event for (s, event) in self.transitions if s == state]
-
     def next(self, state: str, event: str) -> str:
         try:
             return self.transitions[(state, event)]

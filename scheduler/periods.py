@@ -103,7 +103,3 @@ class Period:
             "half_year": f"6 tháng {'đầu' if m <= 6 else 'cuối'} năm {y}",
             "year": f"năm {y}",
         }[self.kind]
-
-    @property
-    def kind_name(self) -> str:
-        return {"day": "ngày", "month": "tháng", "quarter": "quý", "half_year": "6 tháng", "year": "năm"}[self.kind]

@@ -12,7 +12,7 @@ from PIL import Image
 from intake.analyze import analyze
 from intake.media import clean_image, pdf_text
 from intake.message import size_text
-from tests import samples
+from tests import hostile_set, samples
 from toasoan.cli import preset_settings
 
 SETTINGS = preset_settings("kep")
@@ -54,23 +54,7 @@ def test_pixel_bomb_is_refused():
 
 def text_pdf(text: str) -> bytes:
     """The smallest PDF with one line of text (Helvetica), written by hand."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = b"%PDF-1.4\n", []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return hostile_set.pdf(stream=f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode())
 
 
 def scanned_pdf() -> bytes:
