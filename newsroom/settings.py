@@ -404,6 +404,9 @@ class Settings(Strict):
     preset_name: str = ""
     regulation: str = ""
     site_name: str
+    # Which site every row belongs to. One site per database (a commune) keeps "default"; a province's
+    # directory of site files (`toasoan run --sites`) names each site by its file's stem unless set here.
+    site_id: str = Field("default", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
     data_dir: Path
