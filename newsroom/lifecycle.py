@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from newsroom.i18n import N_
+
 
 class TransitionRefused(Exception):
-    """An event the table does not allow in the record's present state; the message says so in Vietnamese."""
+    """An event the table does not allow in the record's present state; the message says so in Vietnamese,
+    and ``event`` and ``state`` let a caller say it in the site's language."""
+
+    def __init__(self, message: str, event: str, state: str):
+        super().__init__(message)
+        self.event, self.state = event, state
 
 
 @dataclass(frozen=True)
 class Lifecycle:
     name: str
-    states: dict[str, str]  # state -> Vietnamese name
+    states: dict[str, str]  # state -> Vietnamese name (a msgid of the catalogs)
     transitions: dict[tuple[str, str], str]  # (state, event) -> next state
 
     def __post_init__(self) -> None:
@@ -34,7 +41,7 @@ class Lifecycle:
             return self.transitions[(state, event)]
         except KeyError:
             raise TransitionRefused(
-                f"không thể “{event}” khi {self.name} đang ở trạng thái “{self.states.get(state, state)}”"
+                f"không thể “{event}” khi {self.name} đang ở trạng thái “{self.states.get(state, state)}”", event, state
             ) from None
 
     def move(self, record, event: str) -> tuple[str, str]:
@@ -47,15 +54,15 @@ class Lifecycle:
 DRAFT = Lifecycle(
     "bài",
     {
-        "received": "mới nhận",
-        "in_review": "chờ duyệt",
-        "changes_requested": "chờ sửa",
-        "approved": "đã duyệt, đang đăng",
-        "published": "đã đăng",
-        "unpublished": "đã gỡ",
-        "rejected": "bị từ chối",
-        "held": "tạm giữ",
-        "correcting": "đã đăng, bản đính chính chờ duyệt",
+        "received": N_("mới nhận"),
+        "in_review": N_("chờ duyệt"),
+        "changes_requested": N_("chờ sửa"),
+        "approved": N_("đã duyệt, đang đăng"),
+        "published": N_("đã đăng"),
+        "unpublished": N_("đã gỡ"),
+        "rejected": N_("bị từ chối"),
+        "held": N_("tạm giữ"),
+        "correcting": N_("đã đăng, bản đính chính chờ duyệt"),
     },
     {
         **{
@@ -90,14 +97,14 @@ DRAFT = Lifecycle(
 QUESTION = Lifecycle(
     "câu hỏi",
     {
-        "received": "mới nhận, chờ chuyển",
-        "forwarded": "đã chuyển đơn vị trả lời",
-        "extended": "đơn vị xin gia hạn",
-        "answer_pending": "đã có trả lời, chờ duyệt",
-        "answered": "đã trả lời công dân",
-        "published": "đã trả lời và đăng",
-        "out_of_scope": "ngoài phạm vi",
-        "closed": "đã đóng",
+        "received": N_("mới nhận, chờ chuyển"),
+        "forwarded": N_("đã chuyển đơn vị trả lời"),
+        "extended": N_("đơn vị xin gia hạn"),
+        "answer_pending": N_("đã có trả lời, chờ duyệt"),
+        "answered": N_("đã trả lời công dân"),
+        "published": N_("đã trả lời và đăng"),
+        "out_of_scope": N_("ngoài phạm vi"),
+        "closed": N_("đã đóng"),
     },
     {
         ("received", "forward"): "forwarded",

@@ -1,7 +1,9 @@
-"""Composing the mail the newsroom sends: Vietnamese plain text plus HTML, threaded per draft.
+"""Composing the mail the newsroom sends: plain text plus HTML, threaded per draft, in the site's language.
 
 Every mail is built completely when it is queued, Message-ID included, so sending it again after a
-crash sends the same message.
+crash sends the same message. The templates mark their texts with ``_()`` and ``{% trans %}``
+(jinja2.ext.i18n); each language has its own Jinja environment holding that language's translations
+(newsroom/i18n.py), so two sites of one process never mix their languages.
 """
 
 from __future__ import annotations
@@ -17,69 +19,94 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
+from functools import cache
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from newsroom import i18n
+from newsroom.i18n import N_
 from newsroom.lifecycle import DRAFT
 from newsroom.settings import Settings
 
-_env = Environment(
-    loader=PackageLoader("newsroom", "templates"),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-
 CATEGORY_NAMES = {
-    "news": "Tin tức, sự kiện",
-    "event_report": "Hội nghị, sơ kết, tổng kết",
-    "urgent_dispatch": "Văn bản hỏa tốc, công điện",
-    "legal_document": "Văn bản quy phạm pháp luật",
-    "direction": "Chỉ đạo, điều hành",
-    "schedule": "Lịch công tác",
-    "invitation": "Giấy mời họp",
-    "propaganda": "Tuyên truyền, phổ biến pháp luật",
-    "procedure": "Thủ tục hành chính",
-    "statistics": "Thông tin thống kê",
-    "science": "Chương trình, đề tài khoa học",
-    "qa": "Hỏi đáp, góp ý",
-    "other": "Thông tin khác",
+    "news": N_("Tin tức, sự kiện"),
+    "event_report": N_("Hội nghị, sơ kết, tổng kết"),
+    "urgent_dispatch": N_("Văn bản hỏa tốc, công điện"),
+    "legal_document": N_("Văn bản quy phạm pháp luật"),
+    "direction": N_("Chỉ đạo, điều hành"),
+    "schedule": N_("Lịch công tác"),
+    "invitation": N_("Giấy mời họp"),
+    "propaganda": N_("Tuyên truyền, phổ biến pháp luật"),
+    "procedure": N_("Thủ tục hành chính"),
+    "statistics": N_("Thông tin thống kê"),
+    "science": N_("Chương trình, đề tài khoa học"),
+    "qa": N_("Hỏi đáp, góp ý"),
+    "other": N_("Thông tin khác"),
 }
 STATUS_NAMES = DRAFT.states
 
 
-def when(moment: datetime | None, tz: str) -> str:
-    """A moment as Vietnamese readers write it; 24:00 for the end of a day, as the law counts."""
+def when(moment: datetime | None, tz: str, language: str = "vi") -> str:
+    """A moment as readers of the language write it; 24:00 for the end of a day, as the law counts."""
     if moment is None:
-        return "không xác định"
+        return i18n.gettext(language)("không xác định")
     local = moment.astimezone(ZoneInfo(tz))
-    if (local.hour, local.minute) == (0, 0):
-        prev = local - timedelta(days=1)
-        return f"24:00 ngày {prev:%d/%m/%Y}"
-    return f"{local:%H:%M} ngày {local:%d/%m/%Y}"
+    midnight = (local.hour, local.minute) == (0, 0)
+    day = local - timedelta(days=1) if midnight else local
+    hour = "24:00" if midnight else f"{local:%H:%M}"
+    if language == "vi":
+        return f"{hour} ngày {day:%d/%m/%Y}"
+    return f"{format_date(day, 'd MMMM y', locale=language)}, {hour}"
 
 
-def number(value: float) -> str:
-    """1.5 as Vietnamese write it: 1,5."""
-    return f"{value:g}".replace(".", ",")
+def number(value: float, language: str = "vi") -> str:
+    """1.5 as Vietnamese write it: 1,5 (and as the language writes it otherwise)."""
+    if language == "vi":
+        return f"{value:g}".replace(".", ",")
+    return format_decimal(value, locale=language)
 
 
-def dong(amount: int) -> str:
-    """12.500.000 đ: money as Vietnamese write it."""
-    return f"{amount:,} đ".replace(",", ".")
+def dong(amount: int, language: str = "vi") -> str:
+    """12.500.000 đ: money as Vietnamese write it; 12,500,000 VND in English."""
+    if language == "vi":
+        return f"{amount:,} đ".replace(",", ".")
+    return f"{format_decimal(amount, locale=language)} VND"
 
 
-_env.filters["when"] = when
-_env.filters["dong"] = dong
-_env.filters["number"] = number
-_env.globals["category_name"] = lambda key: CATEGORY_NAMES.get(key, key)
-_env.globals["status_name"] = lambda key: STATUS_NAMES.get(key, key)
+def category_name(key: str, language: str = "vi") -> str:
+    return i18n.gettext(language)(CATEGORY_NAMES[key]) if key in CATEGORY_NAMES else key
 
 
-def render(template: str, context: dict) -> str:
+def status_name(key: str, language: str = "vi") -> str:
+    return i18n.gettext(language)(STATUS_NAMES[key]) if key in STATUS_NAMES else key
+
+
+@cache
+def environment(language: str) -> Environment:
+    """The templates with one language's translations, filters and names."""
+    env = Environment(
+        loader=PackageLoader("newsroom", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(language), newstyle=True)
+    env.filters["when"] = lambda moment, tz: when(moment, tz, language)
+    env.filters["dong"] = lambda amount: dong(amount, language)
+    env.filters["number"] = lambda value: number(value, language)
+    env.globals["category_name"] = lambda key: category_name(key, language)
+    env.globals["status_name"] = lambda key: status_name(key, language)
+    return env
+
+
+def render(template: str, context: dict, language: str = "vi") -> str:
     """One template rendered on its own: the text of a mail whose HTML part shows it as it is."""
-    return _env.get_template(template).render(context)
+    return environment(language).get_template(template).render(context)
 
 
 SUBJECT_FIELD = re.compile(rb"^Subject:[^\r\n]*(?:\r\n[ \t][^\r\n]*)*", re.MULTILINE)
@@ -133,8 +160,9 @@ def compose(
     if refs:
         msg["In-Reply-To"] = in_reply_to or thread_root
         msg["References"] = " ".join(dict.fromkeys(refs))
-    msg.set_content(_env.get_template(f"{template}.txt").render(ctx))
-    msg.add_alternative(_env.get_template(f"{template}.html").render(ctx), subtype="html")
+    env = environment(settings.language)
+    msg.set_content(env.get_template(f"{template}.txt").render(ctx))
+    msg.add_alternative(env.get_template(f"{template}.html").render(ctx), subtype="html")
     html = msg.get_payload()[1]
     for name, (content_type, data) in (inline or {}).items():
         maintype, subtype = content_type.split("/")
