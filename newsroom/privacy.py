@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from newsroom.i18n import N_, gettext
+
 _LABEL = r"(?:họ\s*(?:và\s*)?tên|ho\s*(?:va\s*)?ten|người\s*gửi|nguoi\s*gui)"
 PATTERNS: list[tuple[str, str, re.Pattern]] = [  # (kind, what the page shows instead, pattern); order matters
-    ("địa chỉ thư", "(đã ẩn: thư điện tử)", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    (N_("địa chỉ thư"), "(đã ẩn: thư điện tử)", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
     (
-        "địa chỉ nơi ở",
+        N_("địa chỉ nơi ở"),
         "(đã ẩn: chỗ ở)",
         re.compile(
             r"(?im)\b(?:địa\s*chỉ(?:\s*liên\s*hệ)?|dia\s*chi|nơi\s*ở|noi\s*o|thường\s*trú\s*tại|trú\s*tại|ngụ\s*tại)"
@@ -22,7 +24,7 @@ PATTERNS: list[tuple[str, str, re.Pattern]] = [  # (kind, what the page shows in
         ),
     ),
     (
-        "địa chỉ nơi ở",
+        N_("địa chỉ nơi ở"),
         "(đã ẩn: chỗ ở)",
         re.compile(
             r"(?i)\b(?:số\s*nhà|nhà\s*số|so\s*nha|số|so)\s*\d+[\w/]*\s*,?\s*"
@@ -30,19 +32,20 @@ PATTERNS: list[tuple[str, str, re.Pattern]] = [  # (kind, what the page shows in
         ),
     ),
     (
-        "địa chỉ nơi ở",
+        N_("địa chỉ nơi ở"),
         "(đã ẩn: chỗ ở)",
         re.compile(
             r"(?i)\b(?:số\s*nhà|nhà\s*số|ngõ|hẻm|ngách|kiệt)\s*\d+[\w/]*(?:\s*,?\s*(?:đường|phố)\s+[^\n,.;:()]+)?"
         ),
     ),
-    ("số định danh (CCCD/CMND)", "(đã ẩn: số giấy tờ)", re.compile(r"(?<![\d.+])(?:\d{12}|\d{9})(?![\d])")),
+    (N_("số định danh (CCCD/CMND)"), "(đã ẩn: số giấy tờ)", re.compile(r"(?<![\d.+])(?:\d{12}|\d{9})(?![\d])")),
     (
-        "số điện thoại",
+        N_("số điện thoại"),
         "(đã ẩn: số điện thoại)",
         re.compile(r"(?<![\w+])(?:\+\s?84|\(?0\d{2,3}\)?)(?:[\s.\-]?\d){6,9}(?![\d])"),
     ),
 ]
+NAME_KIND = N_("họ tên (thành chữ viết tắt)")
 NAME_FIELD = re.compile(rf"(?im)^(\s*{_LABEL}\s*:\s*)(.+)$")
 
 
@@ -51,9 +54,10 @@ class Redacted:
     text: str
     removed: dict[str, int] = field(default_factory=dict)
 
-    def summary(self) -> list[str]:
+    def summary(self, language: str = "vi") -> list[str]:
         """What was taken out, as the board reads it: ["2 số điện thoại", "1 địa chỉ thư"]."""
-        return [f"{n} {kind}" for kind, n in self.removed.items()]
+        _ = gettext(language)
+        return [f"{n} {_(kind)}" for kind, n in self.removed.items()]
 
 
 def initials(name: str) -> str:
@@ -73,5 +77,5 @@ def redact(text: str, asker_name: str = "", show_name: bool = False) -> Redacted
         for name in sorted({n for n in [asker_name.strip(), *names] if len(n.split()) >= 2}, key=len, reverse=True):
             text, n = re.subn(re.escape(name), initials(name), text, flags=re.IGNORECASE)
             if n:
-                removed["họ tên (thành chữ viết tắt)"] = removed.get("họ tên (thành chữ viết tắt)", 0) + n
+                removed[NAME_KIND] = removed.get(NAME_KIND, 0) + n
     return Redacted(text, removed)

@@ -18,10 +18,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from newsroom import mails, privacy, replykey, workflow
+from newsroom import i18n, mails, privacy, replykey, workflow
+from newsroom.i18n import N_
 from newsroom.lifecycle import OPEN_QUESTION, QUESTION, TransitionRefused
 from newsroom.records import AuditEvent, Draft, IncomingMessage, Question, QuestionAlert, QuestionMessage, Revision
 from newsroom.settings import Person, Settings, Unit
@@ -63,12 +65,17 @@ def audit(session: Session, question: Question, actor: str, event: str, now: dat
     question.updated_at = now
 
 
-def move(session: Session, question: Question, event: str, actor: str, now: datetime) -> None:
+def move(session: Session, question: Question, event: str, actor: str, now: datetime, language: str = "vi") -> None:
     """The one way a question changes state: allowed by the lifecycle table, recorded in the audit log."""
     try:
         before, after = QUESTION.move(question, event)
     except TransitionRefused as exc:
-        raise workflow.DecisionRefused(f"Câu hỏi {question.key}: {exc}.") from None
+        _ = i18n.gettext(language)
+        raise workflow.DecisionRefused(
+            _("Câu hỏi {key}: không thể “{event}” khi câu hỏi đang ở trạng thái “{state}”.").format(
+                key=question.key, event=exc.event, state=_(QUESTION.states.get(exc.state, exc.state))
+            )
+        ) from None
     audit(session, question, actor, "state", now, by=event, **{"from": before, "to": after})
 
 
@@ -91,7 +98,7 @@ def _send(
         "site": settings,
         "q": question,
         "phase": phase(question, now),
-        "state_name": QUESTION.states,
+        "state_name": QUESTION.states,  # msgids: the template translates them
         **ctx,
     }
     if party is not None:
@@ -101,7 +108,7 @@ def _send(
         "question",
         to,
         subject,
-        {"body": mails.render(f"{template}.txt", context)},
+        {"body": mails.render(f"{template}.txt", context, settings.language)},
         reply_to=reply_address(settings, question, party) if party else None,
         thread_root=question.thread_root if party == "board" else None,
         in_reply_to=in_reply_to,
@@ -125,7 +132,7 @@ def _note(session, settings, question: Question, what: str, now: datetime, **ctx
         question,
         "question_board",
         _board(settings),
-        f"[{question.key}] {NOTE_SUBJECTS[what]}: {question.title}",
+        f"[{question.key}] {i18n.gettext(settings.language)(NOTE_SUBJECTS[what])}: {question.title}",
         now,
         party="board",
         what=what,
@@ -134,14 +141,14 @@ def _note(session, settings, question: Question, what: str, now: datetime, **ctx
 
 
 NOTE_SUBJECTS = {
-    "new": "Câu hỏi mới",
-    "forwarded": "Đã chuyển đơn vị trả lời",
-    "answer": "Đơn vị đã trả lời, cần duyệt",
-    "extended": "Đơn vị gia hạn trả lời",
-    "out_of_scope": "Ngoài phạm vi, đã báo công dân",
-    "follow_up": "Công dân bổ sung thông tin",
-    "approved": "Đã gửi trả lời cho công dân",
-    "changes": "Đã chuyển yêu cầu sửa cho đơn vị",
+    "new": N_("Câu hỏi mới"),
+    "forwarded": N_("Đã chuyển đơn vị trả lời"),
+    "answer": N_("Đơn vị đã trả lời, cần duyệt"),
+    "extended": N_("Đơn vị gia hạn trả lời"),
+    "out_of_scope": N_("Ngoài phạm vi, đã báo công dân"),
+    "follow_up": N_("Công dân bổ sung thông tin"),
+    "approved": N_("Đã gửi trả lời cho công dân"),
+    "changes": N_("Đã chuyển yêu cầu sửa cho đơn vị"),
 }
 
 
@@ -199,13 +206,13 @@ def open_question(
         question,
         "question_ack",
         [asker],
-        f"[{question.key}] Đã nhận câu hỏi: {title}",
+        f"[{question.key}] " + i18n.gettext(settings.language)("Đã nhận câu hỏi: {title}").format(title=title),
         now,
         party="asker",
         in_reply_to=incoming.message_id,
         article=times.article,
     )
-    hidden = privacy.redact(text, asker_name, settings.questions.show_names).summary()
+    hidden = privacy.redact(text, asker_name, settings.questions.show_names).summary(settings.language)
     usual = settings.questions.topics[topic].unit if topic in settings.questions.topics else ""
     _note(session, settings, question, "new", now, hidden=hidden, article=times.article, usual=usual)
     if unit is not None and settings.questions.auto_forward:
@@ -236,7 +243,7 @@ def _fold(text: str) -> str:
 
 def forward(session: Session, settings: Settings, question: Question, unit: Unit, actor: str, now: datetime) -> None:
     """The question goes to the unit with its own reply address, the deadline and how to answer."""
-    move(session, question, "forward", actor, now)
+    move(session, question, "forward", actor, now, settings.language)
     question.unit_name, question.unit_address = unit.name, unit.address
     question.forwarded_at, question.forward_at = now, None
     audit(session, question, actor, "forwarded", now, unit=unit.name, address=unit.address)
@@ -246,7 +253,8 @@ def forward(session: Session, settings: Settings, question: Question, unit: Unit
         question,
         "question_unit",
         [unit.address],
-        f"[{question.key}] Đề nghị trả lời câu hỏi của công dân: {question.title}",
+        f"[{question.key}] "
+        + i18n.gettext(settings.language)("Đề nghị trả lời câu hỏi của công dân: {title}").format(title=question.title),
         now,
         party="unit",
         what="forward",
@@ -258,7 +266,7 @@ def answer(
     session: Session, settings: Settings, question: Question, answer_html: str, text: str, by: str, incoming, now
 ) -> None:
     """The unit's answer: kept, and put before the board for approval."""
-    move(session, question, "answer", by, now)
+    move(session, question, "answer", by, now, settings.language)
     question.answer_html, question.answer_by = answer_html, by
     question.messages.append(QuestionMessage(party="unit", kind="answer", text=text, incoming_id=incoming.id, at=now))
     audit(session, question, by, "answer", now, message_id=incoming.message_id)
@@ -277,16 +285,19 @@ def extend(
 ) -> None:
     """ "Gia hạn: 20/12/2026 - lý do": the deadline moves, the reason is recorded, the citizen gets a progress
     notice with the new date (Đ10.1d: "thông báo quá trình xử lý trong đó nói rõ thời hạn trả lời")."""
+    _ = i18n.gettext(settings.language)
     if not reason:
-        raise workflow.DecisionRefused("Gia hạn cần nêu lý do, ví dụ “Gia hạn: 20/12/2026 - cần xác minh thực địa”.")
+        raise workflow.DecisionRefused(_("Gia hạn cần nêu lý do, ví dụ “Gia hạn: 20/12/2026 - cần xác minh thực địa”."))
     if question.due_at is not None and new_due <= question.due_at:
         raise workflow.DecisionRefused(
-            f"Ngày gia hạn phải sau hạn hiện tại ({mails.when(question.due_at, settings.timezone)})."
+            _("Ngày gia hạn phải sau hạn hiện tại ({due}).").format(
+                due=mails.when(question.due_at, settings.timezone, settings.language)
+            )
         )
     if new_due <= now:
-        raise workflow.DecisionRefused("Ngày gia hạn đã qua; xin ghi một ngày sắp tới.")
+        raise workflow.DecisionRefused(_("Ngày gia hạn đã qua; xin ghi một ngày sắp tới."))
     old = question.due_at
-    move(session, question, "extend", by, now)
+    move(session, question, "extend", by, now, settings.language)
     question.due_at, question.very_overdue_at = new_due, None  # the sweep counts the new very-overdue date
     question.messages.append(
         QuestionMessage(party="unit", kind="extension", text=reason, incoming_id=incoming.id, at=now)
@@ -302,21 +313,28 @@ def extend(
         due_after=new_due.isoformat(),
     )
     _to_asker(
-        session, settings, question, "progress", f"[{question.key}] Thông báo gia hạn trả lời", now, reason=reason
+        session,
+        settings,
+        question,
+        "progress",
+        f"[{question.key}] " + _("Thông báo gia hạn trả lời"),
+        now,
+        reason=reason,
     )
     _note(session, settings, question, "extended", now, reason=reason, old_due=old)
 
 
 def out_of_scope(session: Session, settings: Settings, question: Question, reason: str, by: str, now: datetime) -> None:
     """Not within the agency's remit: the citizen is told at once, with the competent body when given."""
+    _ = i18n.gettext(settings.language)
     if not reason:
         raise workflow.DecisionRefused(
-            "Xin ghi lý do và cơ quan có thẩm quyền, ví dụ “Ngoài phạm vi: thuộc thẩm quyền Sở Tư pháp”."
+            _("Xin ghi lý do và cơ quan có thẩm quyền, ví dụ “Ngoài phạm vi: thuộc thẩm quyền Sở Tư pháp”.")
         )
-    move(session, question, "out_of_scope", by, now)
+    move(session, question, "out_of_scope", by, now, settings.language)
     question.closed_reason = reason
     audit(session, question, by, "out_of_scope", now, reason=reason)
-    _to_asker(session, settings, question, "out_of_scope", f"[{question.key}] Về câu hỏi của anh/chị", now)
+    _to_asker(session, settings, question, "out_of_scope", f"[{question.key}] " + _("Về câu hỏi của anh/chị"), now)
     _note(session, settings, question, "out_of_scope", now, reason=reason)
 
 
@@ -324,7 +342,7 @@ def request_changes(
     session: Session, settings: Settings, question: Question, reason: str, person: Person, now: datetime
 ) -> None:
     """ "Sửa: …" on an answer: back to the unit, which answers again by replying."""
-    move(session, question, "request_changes", person.address, now)
+    move(session, question, "request_changes", person.address, now, settings.language)
     audit(session, question, person.address, "changes_requested", now, reason=reason)
     _send(
         session,
@@ -332,7 +350,8 @@ def request_changes(
         question,
         "question_unit",
         [question.unit_address],
-        f"[{question.key}] Đề nghị sửa câu trả lời: {question.title}",
+        f"[{question.key}] "
+        + i18n.gettext(settings.language)("Đề nghị sửa câu trả lời: {title}").format(title=question.title),
         now,
         party="unit",
         what="changes",
@@ -353,7 +372,7 @@ def approve(
 ) -> Draft | None:
     """ "Duyệt": the citizen receives the answer. "Duyệt, đăng": and the question with its answer becomes a
     post in the Q&A category, without the asker's personal data. Returns that post's draft."""
-    move(session, question, "approve_publish" if publish else "approve", person.address, now)
+    move(session, question, "approve_publish" if publish else "approve", person.address, now, settings.language)
     question.answered_at = now
     audit(session, question, person.address, "approved", now, publish=publish, message_id=incoming.message_id)
     _to_asker(
@@ -361,7 +380,7 @@ def approve(
         settings,
         question,
         "answer",
-        f"[{question.key}] Trả lời câu hỏi: {question.title}",
+        f"[{question.key}] " + i18n.gettext(settings.language)("Trả lời câu hỏi: {title}").format(title=question.title),
         now,
         answer_text=text_of(question.answer_html or ""),
     )
@@ -388,11 +407,15 @@ def public_html(settings: Settings, question: Question) -> tuple[str, list[str]]
     answer_paragraphs = "".join(
         f"<p>{htmllib.escape(p.strip())}</p>" for p in re.split(r"\n\s*\n|\n", answered.text) if p.strip()
     )
+    _ = i18n.gettext(settings.language)
     html = (
-        f"<h2>Câu hỏi</h2>{paragraphs}"
-        f"<p><em>Người hỏi: {htmllib.escape(who or 'bạn đọc')}"
-        f" — ngày {mails.when(question.received_at, settings.timezone)[-10:]}</em></p>"
-        f"<h2>Trả lời</h2>{answer_paragraphs}"
+        f"<h2>{_('Câu hỏi')}</h2>{paragraphs}"
+        "<p><em>"
+        + _("Người hỏi: {who} — ngày {day}").format(
+            who=htmllib.escape(who or _("bạn đọc")),
+            day=question.received_at.astimezone(ZoneInfo(settings.timezone)).strftime("%d/%m/%Y"),
+        )
+        + f"</em></p><h2>{_('Trả lời')}</h2>{answer_paragraphs}"
     )
     removed = {**asked.removed}
     for kind, n in answered.removed.items():
@@ -407,7 +430,7 @@ def _qa_post(session, settings: Settings, question: Question, person: Person, in
         key="",
         status="approved",
         category="qa",
-        title=f"Hỏi đáp: {question.title}",
+        title=i18n.gettext(settings.language)("Hỏi đáp: {title}").format(title=question.title),
         sender_address=question.asker_address,
         sender_name=question.asker_name,
         department=question.unit_name,
@@ -445,7 +468,8 @@ def follow_up(session: Session, settings: Settings, question: Question, text: st
             question,
             "question_unit",
             [question.unit_address],
-            f"[{question.key}] Công dân bổ sung thông tin: {question.title}",
+            f"[{question.key}] "
+            + i18n.gettext(settings.language)("Công dân bổ sung thông tin: {title}").format(title=question.title),
             now,
             party="unit",
             what="follow_up",
@@ -474,6 +498,7 @@ def alert(
 ) -> None:
     """A reminder to the unit, or the overdue / very overdue notice to the office head; sent once per
     (question, step, person), the step naming the deadline it counts to."""
+    _ = i18n.gettext(settings.language)
     party = "unit" if what == "reminder" else None
     _send(
         session,
@@ -481,7 +506,7 @@ def alert(
         question,
         "question_unit" if what == "reminder" else "question_alert",
         [to.address],
-        f"[Nhắc hạn] [{question.key}] {ALERT_SUBJECTS[what]}: {question.title}",
+        f"[{_('Nhắc hạn')}] [{question.key}] {_(ALERT_SUBJECTS[what])}: {question.title}",
         now,
         party=party,
         what=what,
@@ -492,7 +517,7 @@ def alert(
 
 
 ALERT_SUBJECTS = {
-    "reminder": "Sắp đến hạn trả lời câu hỏi",
-    "overdue": "QUÁ HẠN trả lời câu hỏi",
-    "very_overdue": "QUÁ HẠN NGHIÊM TRỌNG trả lời câu hỏi",
+    "reminder": N_("Sắp đến hạn trả lời câu hỏi"),
+    "overdue": N_("QUÁ HẠN trả lời câu hỏi"),
+    "very_overdue": N_("QUÁ HẠN NGHIÊM TRỌNG trả lời câu hỏi"),
 }

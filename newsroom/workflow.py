@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsroom import mails, replykey, royalties
+from newsroom import i18n, mails, replykey, royalties
 from newsroom.archive import Archive
+from newsroom.i18n import N_
 from newsroom.lifecycle import DRAFT, TransitionRefused
 from newsroom.records import (
     AuditEvent,
@@ -40,7 +41,7 @@ UNDECIDED = ("received", "in_review", "changes_requested", "correcting")
 FINAL = ("approve", "schedule", "reject")
 APPROVALS = ("approve", "schedule")
 SCHEDULE_HORIZON = timedelta(days=365)  # "Đăng lúc" further ahead than this is asked again
-ACTION_NAMES = {"approve": "duyệt", "schedule": "duyệt và hẹn giờ đăng", "reject": "từ chối"}
+ACTION_NAMES = {"approve": N_("duyệt"), "schedule": N_("duyệt và hẹn giờ đăng"), "reject": N_("từ chối")}
 
 
 class DecisionRefused(Exception):
@@ -54,12 +55,17 @@ def audit(session: Session, draft: Draft | None, actor: str, event: str, now: da
         draft.updated_at = now
 
 
-def move(session: Session, draft: Draft, event: str, actor: str, now: datetime) -> None:
+def move(session: Session, draft: Draft, event: str, actor: str, now: datetime, language: str = "vi") -> None:
     """The one way a draft changes state: allowed by the lifecycle table, recorded in the audit log."""
     try:
         before, after = DRAFT.move(draft, event)
     except TransitionRefused as exc:
-        raise DecisionRefused(f"Bài {draft.key}: {exc}.") from None
+        _ = i18n.gettext(language)
+        raise DecisionRefused(
+            _("Bài {key}: không thể “{event}” khi bài đang ở trạng thái “{state}”.").format(
+                key=draft.key, event=exc.event, state=mails.status_name(exc.state, language)
+            )
+        ) from None
     audit(session, draft, actor, "state", now, by=event, **{"from": before, "to": after})
 
 
@@ -155,13 +161,14 @@ def _notify_board(
     repealed: list[tuple[str, Draft]] = (),
 ) -> None:
     """The mail the board decides from: preview, deadline, warnings and the reply code of this revision."""
+    _ = i18n.gettext(settings.language)
     token = reply_token(settings, draft, revision.number)
     if draft.status == "held":
-        label = "TẠM GIỮ"
+        label = _("TẠM GIỮ")
     elif draft.post_id is not None:
-        label = f"Đính chính bài đã đăng (bản {revision.number}) cần duyệt"
+        label = _("Đính chính bài đã đăng (bản {number}) cần duyệt").format(number=revision.number)
     else:
-        label = "Cần duyệt" if revision.number == 1 else f"Bản {revision.number} cần duyệt"
+        label = _("Cần duyệt") if revision.number == 1 else _("Bản {number} cần duyệt").format(number=revision.number)
     msg = mails.compose(
         settings,
         "board_new",
@@ -188,8 +195,8 @@ def _notify_board(
     queue(session, draft, "board_new", msg, now)
 
 
-SECRET_TITLE = "Tài liệu mật {key}"  # a secret item's title in every mail; the real one stays in the database
-STAMPS = {"mat": "MẬT", "toi_mat": "TỐI MẬT", "tuyet_mat": "TUYỆT MẬT"}
+SECRET_TITLE = N_("Tài liệu mật {key}")  # a secret item's title in every mail; the real one stays in the database
+STAMPS = {"mat": N_("MẬT"), "toi_mat": N_("TỐI MẬT"), "tuyet_mat": N_("TUYỆT MẬT")}
 
 
 def _secret_received(
@@ -197,20 +204,21 @@ def _secret_received(
 ) -> None:
     """A secret-stamped item: no text, preview or file of it in any mail. Only the roles the preset names
     learn that it arrived (number and sender); the sender is told such documents may not come here."""
-    draft.title = SECRET_TITLE.format(key=draft.key)
+    _ = i18n.gettext(settings.language)
+    draft.title = _(SECRET_TITLE).format(key=draft.key)
     context = {
         "draft": draft,
-        "stamp": STAMPS.get(draft.secrecy, "MẬT"),
+        "stamp": _(STAMPS.get(draft.secrecy, STAMPS["mat"])),
         "number": (revision.document or {}).get("number"),
         "received_at": incoming.received_at,
-        "article": settings.secrecy.article or "quy chế cấm cung cấp bí mật nhà nước",
+        "article": settings.secrecy.article or _("quy chế cấm cung cấp bí mật nhà nước"),
     }
     for person in settings.secret_recipients():
         msg = mails.compose(
             settings,
             "secret_held",
             [person.address],
-            f"[{draft.key}] Tài liệu mật đã nhận và tạm giữ",
+            f"[{draft.key}] " + _("Tài liệu mật đã nhận và tạm giữ"),
             {**context, "person": person},
             now=now,
         )
@@ -220,7 +228,7 @@ def _secret_received(
             settings,
             "secret_ack",
             [draft.sender_address],
-            f"[{draft.key}] Tài liệu mật không được gửi tới hộp thư của trang",
+            f"[{draft.key}] " + _("Tài liệu mật không được gửi tới hộp thư của trang"),
             context,
             in_reply_to=incoming.message_id,
             now=now,
@@ -281,7 +289,7 @@ def open_draft(
         settings,
         draft,
         "sender_ack",
-        f"[{draft.key}] Đã nhận: {sub.title}",
+        f"[{draft.key}] " + i18n.gettext(settings.language)("Đã nhận: {title}").format(title=sub.title),
         now,
         revision=revision,
         deadline=deadline,
@@ -290,24 +298,27 @@ def open_draft(
     return draft
 
 
-def what_changed(old: Revision, new: Revision, new_files: list[FileData]) -> list[str]:
+def what_changed(old: Revision, new: Revision, new_files: list[FileData], language: str = "vi") -> list[str]:
     """A few lines telling the board what a new revision changed, so nobody has to compare by eye."""
+    _ = i18n.gettext(language)
     lines = []
     if old.title != new.title:
-        lines.append(f"tiêu đề: “{old.title}” → “{new.title}”")
+        lines.append(_("tiêu đề: “{old}” → “{new}”").format(old=old.title, new=new.title))
     before = [p for p in re.split(r"</(?:p|h\d|li|td|th)>", old.body_html) if re.sub(r"<[^>]+>", "", p).strip()]
     after = [p for p in re.split(r"</(?:p|h\d|li|td|th)>", new.body_html) if re.sub(r"<[^>]+>", "", p).strip()]
     diff = list(difflib.ndiff(before, after))
     added, removed = sum(d.startswith("+ ") for d in diff), sum(d.startswith("- ") for d in diff)
     if added or removed:
-        lines.append(f"nội dung: {added} đoạn mới hoặc sửa, {removed} đoạn bỏ hoặc thay")
+        lines.append(
+            _("nội dung: {added} đoạn mới hoặc sửa, {removed} đoạn bỏ hoặc thay").format(added=added, removed=removed)
+        )
     old_names = {f.filename for f in old.files}
     new_names = {f.filename for f in new_files}
     if new_names - old_names:
-        lines.append("tệp thêm: " + ", ".join(sorted(new_names - old_names)))
+        lines.append(_("tệp thêm: {names}").format(names=", ".join(sorted(new_names - old_names))))
     if old_names - new_names:
-        lines.append("tệp bỏ: " + ", ".join(sorted(old_names - new_names)))
-    return lines or ["không có thay đổi nào nhận thấy được"]
+        lines.append(_("tệp bỏ: {names}").format(names=", ".join(sorted(old_names - new_names))))
+    return lines or [_("không có thay đổi nào nhận thấy được")]
 
 
 def new_revision(
@@ -322,19 +333,22 @@ def new_revision(
     now: datetime,
 ) -> Revision:
     """A corrected document from the submitter or an editor: decisions now bind to this revision."""
+    _ = i18n.gettext(settings.language)
     if draft.status in ("unpublished", "rejected"):
         raise DecisionRefused(
-            f"Bài {draft.key} đã {mails.STATUS_NAMES[draft.status]}; xin gửi bản mới thành một thư mới."
+            _("Bài {key} đã {state}; xin gửi bản mới thành một thư mới.").format(
+                key=draft.key, state=mails.status_name(draft.status, settings.language)
+            )
         )
     old = draft.latest
-    changes = what_changed(old, Revision(title=sub.title, body_html=sub.body_html), sub.files)
+    changes = what_changed(old, Revision(title=sub.title, body_html=sub.body_html), sub.files, settings.language)
     revision = _add_revision(session, archive, draft, sub, incoming, now)
     draft.title = sub.title
     if draft.status == "changes_requested":
         resume_clock(draft, now)
     secret = sub.secrecy != "none" or draft.secrecy != "none"
     # an approval was of the previous revision; a revision stamped secret holds the item from now on
-    move(session, draft, "hold" if secret and draft.status != "held" else "revise", by, now)
+    move(session, draft, "hold" if secret and draft.status != "held" else "revise", by, now, settings.language)
     audit(session, draft, by, "revision", now, revision=revision.number, changes=changes, incoming=incoming.id)
     if secret:
         draft.secrecy = sub.secrecy if sub.secrecy != "none" else draft.secrecy
@@ -365,33 +379,49 @@ def approvers(draft: Draft, revision_number: int) -> set[str]:
 def _refuse_if_decided(settings: Settings, draft: Draft) -> None:
     if draft.status in UNDECIDED:
         return
+    _ = i18n.gettext(settings.language)
     last = next((d for d in reversed(draft.decisions) if d.action in FINAL), None)
     if last is not None:
         raise DecisionRefused(
-            f"Bài {draft.key} đã được {last.actor_name} ({last.actor_address}) {ACTION_NAMES[last.action]} lúc "
-            f"{mails.when(last.decided_at, settings.timezone)}; quyết định của đồng chí không thay đổi gì."
+            _(
+                "Bài {key} đã được {name} ({address}) {action} lúc {at}; quyết định của đồng chí không thay đổi gì."
+            ).format(
+                key=draft.key,
+                name=last.actor_name,
+                address=last.actor_address,
+                action=_(ACTION_NAMES[last.action]),
+                at=mails.when(last.decided_at, settings.timezone, settings.language),
+            )
         )
     raise DecisionRefused(
-        f"Bài {draft.key} đang ở trạng thái “{mails.STATUS_NAMES.get(draft.status)}”; không thể quyết định lúc này."
+        _("Bài {key} đang ở trạng thái “{state}”; không thể quyết định lúc này.").format(
+            key=draft.key, state=mails.status_name(draft.status, settings.language)
+        )
     )
 
 
 def _refuse_bad_schedule(settings: Settings, at: datetime | None, now: datetime) -> None:
     """A publication time that has passed, or is more than a year away, is a slip of the keyboard more
     often than an intention: the editor is asked again rather than the post going out at once or never."""
-    example = f"“Đăng lúc 07:00 {(now + timedelta(days=1)).astimezone(ZoneInfo(settings.timezone)):%d/%m}”"
+    _ = i18n.gettext(settings.language)
+    tomorrow = (now + timedelta(days=1)).astimezone(ZoneInfo(settings.timezone))
+    example = _("“Đăng lúc 07:00 {day}”").format(day=f"{tomorrow:%d/%m}")
     if at is None:
-        raise DecisionRefused(f"Chưa rõ thời điểm đăng; xin viết như {example}.")
+        raise DecisionRefused(_("Chưa rõ thời điểm đăng; xin viết như {example}.").format(example=example))
+    when = mails.when(at, settings.timezone, settings.language)
     if at <= now:
         raise DecisionRefused(
-            f"Thời điểm đăng {mails.when(at, settings.timezone)} đã qua (bây giờ là "
-            f"{mails.when(now, settings.timezone)}); bài chưa được hẹn giờ. Xin trả lời lại với thời điểm sắp tới, "
-            f"ví dụ {example}, hoặc “Duyệt” để đăng ngay."
+            _(
+                "Thời điểm đăng {at} đã qua (bây giờ là {now}); bài chưa được hẹn giờ. Xin trả lời lại với thời "
+                "điểm sắp tới, ví dụ {example}, hoặc “Duyệt” để đăng ngay."
+            ).format(at=when, now=mails.when(now, settings.timezone, settings.language), example=example)
         )
     if at > now + SCHEDULE_HORIZON:
         raise DecisionRefused(
-            f"Thời điểm đăng {mails.when(at, settings.timezone)} cách hôm nay hơn một năm; bài chưa được hẹn giờ. "
-            f"Xin kiểm tra lại ngày, tháng, năm (ví dụ {example})."
+            _(
+                "Thời điểm đăng {at} cách hôm nay hơn một năm; bài chưa được hẹn giờ. Xin kiểm tra lại ngày, tháng, "
+                "năm (ví dụ {example})."
+            ).format(at=when, example=example)
         )
 
 
@@ -420,27 +450,37 @@ def decide(
             raise DecisionRefused(str(refused)) from None
     if action == "set_coefficient":
         return _set_coefficient(session, settings, draft, person, coefficient, revision_number, incoming, now)
+    _ = i18n.gettext(settings.language)
     if not settings.may_approve(person, draft.category):
         role = settings.roles.get(person.role)
         raise DecisionRefused(
-            f"Vai trò “{role.name if role else person.role}” không được quyết định đăng bài thuộc hạng mục "
-            f"“{mails.CATEGORY_NAMES.get(draft.category)}” theo quy chế."
+            _("Vai trò “{role}” không được quyết định đăng bài thuộc hạng mục “{category}” theo quy chế.").format(
+                role=role.name if role else person.role, category=mails.category_name(draft.category, settings.language)
+            )
         )
     if action == "unpublish":
         if draft.status != "published":
-            raise DecisionRefused(f"Bài {draft.key} chưa được đăng (đang “{mails.STATUS_NAMES[draft.status]}”).")
+            raise DecisionRefused(
+                _("Bài {key} chưa được đăng (đang “{state}”).").format(
+                    key=draft.key, state=mails.status_name(draft.status, settings.language)
+                )
+            )
     else:
         _refuse_if_decided(settings, draft)
         if revision_number != draft.latest.number:
             raise DecisionRefused(
-                f"Thư đồng chí trả lời thuộc bản {revision_number}, nhưng bài {draft.key} đã có bản "
-                f"{draft.latest.number}; xin trả lời thư thông báo của bản mới nhất."
+                _(
+                    "Thư đồng chí trả lời thuộc bản {number}, nhưng bài {key} đã có bản {latest}; xin trả lời thư "
+                    "thông báo của bản mới nhất."
+                ).format(number=revision_number, key=draft.key, latest=draft.latest.number)
             )
     if action == "schedule":
         _refuse_bad_schedule(settings, at, now)
     if action in APPROVALS and person.address in approvers(draft, revision_number):
         raise DecisionRefused(
-            f"Đồng chí đã duyệt bản {revision_number} của bài {draft.key}; cần người khác duyệt thêm."
+            _("Đồng chí đã duyệt bản {number} của bài {key}; cần người khác duyệt thêm.").format(
+                number=revision_number, key=draft.key
+            )
         )
     decision = Decision(
         draft_id=draft.id,
@@ -480,43 +520,43 @@ def decide(
                 settings,
                 draft,
                 "decided",
-                subject.format(f"Đã duyệt {given}/{needed}"),
+                subject.format(_("Đã duyệt {given}/{needed}").format(given=given, needed=needed)),
                 now,
                 decision=decision,
                 given=given,
                 needed=needed,
             )
             return decision
-        move(session, draft, action, person.address, now)
+        move(session, draft, action, person.address, now, settings.language)
         draft.decided_at = now
         draft.publish_at = at
         draft.publish_next_at = at or now
     elif action == "reject":
-        move(session, draft, action, person.address, now)
+        move(session, draft, action, person.address, now, settings.language)
         draft.decided_at = now
     elif action == "request_changes":
-        move(session, draft, action, person.address, now)
+        move(session, draft, action, person.address, now, settings.language)
         pause_clock(settings, draft, now)
         token = reply_token(settings, draft, revision_number)
         msg = mails.compose(
             settings,
             "changes_requested",
             [draft.sender_address],
-            subject.format("Đề nghị sửa") + f" [{token.token}]",
+            subject.format(_("Đề nghị sửa")) + f" [{token.token}]",
             {"draft": draft, "decision": decision},
             reply_to=replykey.plus_address(settings.smtp.from_address, token),
             in_reply_to=_origin_message_id(session, draft),
             now=now,
         )
         queue(session, draft, "changes_requested:sender", msg, now)
-        _to_board(session, settings, draft, "decided", subject.format("Đề nghị sửa"), now, decision=decision)
+        _to_board(session, settings, draft, "decided", subject.format(_("Đề nghị sửa")), now, decision=decision)
         return decision
     elif action == "unpublish":
-        move(session, draft, action, person.address, now)
+        move(session, draft, action, person.address, now, settings.language)
         draft.publish_next_at = now  # the publisher takes the post down, then tells sender and board
         return decision
     session.flush()
-    label = {"approve": "Đã duyệt", "schedule": "Hẹn giờ đăng", "reject": "Không duyệt"}[action]
+    label = {"approve": _("Đã duyệt"), "schedule": _("Hẹn giờ đăng"), "reject": _("Không duyệt")}[action]
     _to_sender(session, settings, draft, "decided", subject.format(label), now, decision=decision)
     _to_board(session, settings, draft, "decided", subject.format(label), now, decision=decision)
     return decision
@@ -554,7 +594,7 @@ def _set_coefficient(
         draft_id=draft.id,
         revision_number=revision_number,
         action="set_coefficient",
-        reason=f"hệ số {mails.number(value)}",
+        reason=f"hệ số {mails.number(value)}",  # the record's own words; mails show the value itself
         actor_address=person.address,
         actor_name=person.name,
         actor_role=person.role,
@@ -569,7 +609,10 @@ def _set_coefficient(
         settings,
         "coefficient_set",
         [person.address],
-        f"[{draft.key}] Đã đặt hệ số {mails.number(value)}: {draft.title}",
+        f"[{draft.key}] "
+        + i18n.gettext(settings.language)("Đã đặt hệ số {value}: {title}").format(
+            value=mails.number(value, settings.language), title=draft.title
+        ),
         {
             "person": person,
             "draft": draft,
@@ -594,7 +637,10 @@ def answer_board_member(
     in_reply_to: str | None,
     now: datetime,
 ) -> None:
-    subject = f"[{draft.key}] Trả lời của đồng chí chưa được thực hiện" if draft else "Trả lời chưa được thực hiện"
+    _ = i18n.gettext(settings.language)
+    subject = (
+        f"[{draft.key}] " + _("Trả lời của đồng chí chưa được thực hiện") if draft else _("Trả lời chưa được thực hiện")
+    )
     msg = mails.compose(
         settings,
         "reply_answer",
@@ -622,7 +668,7 @@ def refuse_message(
         settings,
         "refused",
         [address],
-        f"Không tiếp nhận: {subject}"[:200],
+        i18n.gettext(settings.language)("Không tiếp nhận: {subject}").format(subject=subject)[:200],
         {"address": address, "name": name, "subject": subject, "reason": reason},
         in_reply_to=in_reply_to,
         now=now,
@@ -637,23 +683,26 @@ def set_deadline(session: Session, draft: Draft, due_at: datetime, start: dateti
 
 
 def mark_published(session: Session, settings: Settings, draft: Draft, post_id: str, url: str, now: datetime) -> None:
-    move(session, draft, "publish", "toasoan", now)
+    _ = i18n.gettext(settings.language)
+    move(session, draft, "publish", "toasoan", now, settings.language)
     draft.post_id, draft.post_url, draft.published_at = post_id, url, now
     draft.publish_lease_until, draft.publish_error = None, None
     late = ""
     if draft.deadline_at is not None:
         on_time = now <= draft.deadline_at
         late = (
-            "Đăng đúng hạn theo quy chế."
+            _("Đăng đúng hạn theo quy chế.")
             if on_time
-            else (f"Đăng muộn so với hạn {mails.when(draft.deadline_at, settings.timezone)}.")
+            else _("Đăng muộn so với hạn {due}.").format(
+                due=mails.when(draft.deadline_at, settings.timezone, settings.language)
+            )
         )
     _to_sender(
         session,
         settings,
         draft,
         "published",
-        f"[{draft.key}] Đã đăng: {draft.title}",
+        f"[{draft.key}] " + _("Đã đăng: {title}").format(title=draft.title),
         now,
         deadline_text=late,
     )
@@ -662,7 +711,7 @@ def mark_published(session: Session, settings: Settings, draft: Draft, post_id: 
         settings,
         draft,
         "published",
-        f"[{draft.key}] Đã đăng: {draft.title}",
+        f"[{draft.key}] " + _("Đã đăng: {title}").format(title=draft.title),
         now,
         deadline_text=late,
     )
@@ -671,11 +720,16 @@ def mark_published(session: Session, settings: Settings, draft: Draft, post_id: 
 
 def mark_corrected(session: Session, settings: Settings, draft: Draft, url: str, now: datetime) -> None:
     """The post was updated in place with the approved correction: same post, same URL."""
-    move(session, draft, "publish", "toasoan", now)
+    _ = i18n.gettext(settings.language)
+    move(session, draft, "publish", "toasoan", now, settings.language)
     draft.post_url = url
     draft.publish_lease_until, draft.publish_error = None, None
-    subject = f"[{draft.key}] Đã đính chính: {draft.title}"
-    context = {"deadline_text": f"Bài đã được cập nhật theo bản {draft.latest.number} (đính chính), cùng địa chỉ."}
+    subject = f"[{draft.key}] " + _("Đã đính chính: {title}").format(title=draft.title)
+    context = {
+        "deadline_text": _("Bài đã được cập nhật theo bản {number} (đính chính), cùng địa chỉ.").format(
+            number=draft.latest.number
+        )
+    }
     _to_sender(session, settings, draft, "published", subject, now, **context)
     _to_board(session, settings, draft, "published", subject, now, **context)
     audit(session, draft, "toasoan", "corrected", now, post_id=draft.post_id, url=url, revision=draft.latest.number)
@@ -714,13 +768,18 @@ class DigestItem:
 
 def send_digest(session: Session, settings: Settings, person: Person, items: list[DigestItem], now: datetime) -> None:
     """One mail to one person listing every item due for them in this sweep; each step is recorded."""
+    _ = i18n.gettext(settings.language)
     overdue = sum(item.overdue for item in items)
-    label = f"QUÁ HẠN {overdue} bài" if overdue else f"Sắp đến hạn {len(items)} bài"
+    label = (
+        _("QUÁ HẠN {count} bài").format(count=overdue)
+        if overdue
+        else _("Sắp đến hạn {count} bài").format(count=len(items))
+    )
     msg = mails.compose(
         settings,
         "digest",
         [person.address],
-        f"[Nhắc hạn] {label} cần xử lý",
+        "[{}] ".format(_("Nhắc hạn")) + _("{label} cần xử lý").format(label=label),
         {"person": person, "items": items, "is_head": person.address == settings.office_head.address},
         now=now,
     )
@@ -766,7 +825,7 @@ def mark_removed(session: Session, settings: Settings, draft: Draft, now: dateti
     draft.post_removed_at = now
     draft.publish_lease_until, draft.publish_error = None, None
     last = next((d for d in reversed(draft.decisions) if d.action == "unpublish"), None)
-    subject = f"[{draft.key}] Đã gỡ: {draft.title}"
+    subject = f"[{draft.key}] " + i18n.gettext(settings.language)("Đã gỡ: {title}").format(title=draft.title)
     _to_sender(session, settings, draft, "unpublished", subject, now, decision=last)
     _to_board(session, settings, draft, "unpublished", subject, now, decision=last)
     audit(session, draft, "toasoan", "removed", now, post_id=draft.post_id)
@@ -788,7 +847,7 @@ def address_failed(session: Session, settings: Settings, address: str, reason: s
             settings,
             "address_failing",
             [settings.admin.address],
-            f"Thư không gửi được tới {address}",
+            i18n.gettext(settings.language)("Thư không gửi được tới {address}").format(address=address),
             {
                 "person": settings.admin,
                 "address": address,
