@@ -23,7 +23,7 @@ from intake import replies
 from intake.analyze import SUBJECT_PREFIX, Analysis, _text_to_html
 from intake.authentication import verify
 from intake.classify import fold
-from newsroom import questions, replykey, workflow
+from newsroom import i18n, questions, replykey, workflow
 from newsroom.lifecycle import OPEN_QUESTION
 from newsroom.records import AuditEvent, IncomingMessage, OutboxMail, Question
 from newsroom.settings import Person, Unit
@@ -97,10 +97,10 @@ def _over_limit(intake: Intake, session, a: Analysis, asker: str, incoming, day_
     )
     log.warning("thư %s: người hỏi vượt giới hạn %d câu hỏi mỗi ngày", incoming.id, limit)
     if told is None:
-        reason = (
-            f"mỗi người gửi được tối đa {limit} câu hỏi mới trong một ngày; các câu hỏi đã gửi vẫn đang được xử lý. "
+        reason = i18n.gettext(intake.settings.language)(
+            "mỗi người gửi được tối đa {limit} câu hỏi mới trong một ngày; các câu hỏi đã gửi vẫn đang được xử lý. "
             "Xin gửi câu hỏi này vào ngày làm việc tiếp theo, hoặc trả lời thư xác nhận của câu hỏi trước để bổ sung."
-        )
+        ).format(limit=limit)
         workflow.refuse_message(
             session, intake.settings, asker, a.mail.sender_name, a.mail.subject, reason, a.mail.message_id, now
         )
@@ -171,6 +171,7 @@ def _tell(intake: Intake, session, name: str, address: str, message: str, a: Ana
 def _from_unit(intake: Intake, session, a: Analysis, question: Question, incoming, now) -> None:
     """The unit answers (its text above the quote, or a .docx), or asks for more time ("Gia hạn: …")."""
     settings, text = intake.settings, replies.reply_text(a.mail.text, a.mail.html)
+    _ = i18n.gettext(settings.language)
     try:
         if a.command is not None and a.command.action == "extend":
             questions.extend(
@@ -180,7 +181,7 @@ def _from_unit(intake: Intake, session, a: Analysis, question: Question, incomin
             return
         if fold(text).startswith(("gia han", "xin gia han")):
             raise workflow.DecisionRefused(
-                "Chưa đọc được ngày gia hạn; xin viết ở dòng đầu như “Gia hạn: 20/12/2026 - lý do”."
+                _("Chưa đọc được ngày gia hạn; xin viết ở dòng đầu như “Gia hạn: 20/12/2026 - lý do”.")
             )
         if a.submission is not None:
             html = a.submission.body_html
@@ -188,7 +189,7 @@ def _from_unit(intake: Intake, session, a: Analysis, question: Question, incomin
         elif text:
             html = _text_to_html(text)
         else:
-            raise workflow.DecisionRefused("Thư trả lời không có nội dung; xin viết câu trả lời phía trên thư gốc.")
+            raise workflow.DecisionRefused(_("Thư trả lời không có nội dung; xin viết câu trả lời phía trên thư gốc."))
         questions.answer(session, settings, question, html, text, a.mail.sender_address, incoming, now)
         incoming.outcome = f"trả lời cho câu hỏi {question.key}"
     except workflow.DecisionRefused as refused:
@@ -198,6 +199,7 @@ def _from_unit(intake: Intake, session, a: Analysis, question: Question, incomin
 
 def _from_board(intake: Intake, session, a: Analysis, question: Question, person: Person, incoming, now) -> None:
     settings, command = intake.settings, a.command
+    _ = i18n.gettext(settings.language)
     passed, verdict = verify(a.mail, settings.trusted_authserv_id)
     if not passed:
         _ignore(session, incoming, f"không xác thực được người gửi ({verdict})", now)
@@ -205,8 +207,9 @@ def _from_board(intake: Intake, session, a: Analysis, question: Question, person
     try:
         if command is None:
             raise workflow.DecisionRefused(
-                f"Hệ thống chưa hiểu trả lời của đồng chí về câu hỏi {question.key}; "
-                "xin xem các lệnh cuối thư thông báo."
+                _(
+                    "Hệ thống chưa hiểu trả lời của đồng chí về câu hỏi {key}; xin xem các lệnh cuối thư thông báo."
+                ).format(key=question.key)
             )
         action = command.action
         if action == "forward":
@@ -219,8 +222,9 @@ def _from_board(intake: Intake, session, a: Analysis, question: Question, person
                 unit = Unit(name=question.unit_name or question.unit_address, address=question.unit_address)
             if unit is None:
                 raise workflow.DecisionRefused(
-                    f"Không tìm thấy đơn vị “{command.reason}”; "
-                    "xin ghi lĩnh vực, tên đơn vị hoặc địa chỉ thư của đơn vị."
+                    _(
+                        "Không tìm thấy đơn vị “{unit}”; xin ghi lĩnh vực, tên đơn vị hoặc địa chỉ thư của đơn vị."
+                    ).format(unit=command.reason)
                 )
             questions.forward(session, settings, question, unit, person.address, now)
         elif action == "out_of_scope":
@@ -229,12 +233,14 @@ def _from_board(intake: Intake, session, a: Analysis, question: Question, person
             questions.extend(session, settings, question, command.at, command.reason, person.address, incoming, now)
         elif action in ("approve", "approve_publish"):
             if not settings.may_approve(person, "qa"):
-                raise workflow.DecisionRefused("Vai trò của đồng chí không được duyệt câu trả lời theo quy chế.")
+                raise workflow.DecisionRefused(_("Vai trò của đồng chí không được duyệt câu trả lời theo quy chế."))
             questions.approve(session, settings, question, person, action == "approve_publish", incoming, now)
         elif action == "request_changes":
             questions.request_changes(session, settings, question, command.reason, person, now)
         else:
-            raise workflow.DecisionRefused(f"Lệnh này không dùng cho câu hỏi của công dân ({question.key}).")
+            raise workflow.DecisionRefused(
+                _("Lệnh này không dùng cho câu hỏi của công dân ({key}).").format(key=question.key)
+            )
         incoming.outcome = f"{action} câu hỏi {question.key}"
     except workflow.DecisionRefused as refused:
         incoming.outcome = f"không thực hiện: {refused}"

@@ -20,7 +20,7 @@ from intake import bounces, handlers, refusals, replies
 from intake.analyze import Analysis, DeadlineFn, analyze
 from intake.authentication import verify
 from intake.message import size_text
-from newsroom import repeal, replykey, workflow
+from newsroom import i18n, repeal, replykey, workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
 from newsroom.questions import Times
@@ -195,7 +195,9 @@ class Intake:
                 revision = self._revise(session, a, incoming, draft, person.address, now).number
             if a.command is None and a.submission is None:
                 incoming.outcome = "không hiểu lệnh"
-                message = f"Hệ thống chưa hiểu trả lời của đồng chí về bài {draft.key} “{draft.title}”."
+                message = i18n.gettext(self.settings.language)(
+                    "Hệ thống chưa hiểu trả lời của đồng chí về bài {key} “{title}”."
+                ).format(key=draft.key, title=draft.title)
                 workflow.answer_board_member(session, self.settings, draft, person, message, mail.message_id, now)
                 return
             if a.command is not None:
@@ -237,7 +239,9 @@ class Intake:
         if a.submission is None:
             tell(
                 "người gửi trả lời nhưng không kèm tệp",
-                f"Thư trả lời về bài {draft.key} không kèm tệp .docx đã sửa; xin gửi lại kèm tệp.",
+                i18n.gettext(self.settings.language)(
+                    "Thư trả lời về bài {key} không kèm tệp .docx đã sửa; xin gửi lại kèm tệp."
+                ).format(key=draft.key),
             )
             return
         try:

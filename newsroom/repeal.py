@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from newsroom import mails, replykey
+from newsroom import i18n, mails, replykey
 from newsroom.records import Draft
 from newsroom.settings import Settings
 from newsroom.workflow import audit, queue, reply_token
@@ -47,7 +47,11 @@ def propose_takedowns(
             settings,
             "repeal_proposed",
             [p.address for p in settings.board],
-            f"[{old.key}] Đề nghị gỡ bài: văn bản {number} bị bãi bỏ hoặc thay thế [{token.token}]",
+            f"[{old.key}] "
+            + i18n.gettext(settings.language)("Đề nghị gỡ bài: văn bản {number} bị bãi bỏ hoặc thay thế").format(
+                number=number
+            )
+            + f" [{token.token}]",
             {"old": old, "new": new, "number": number, "article": settings.notices.repeal_article},
             reply_to=replykey.plus_address(settings.smtp.from_address, token),
             thread_root=old.thread_root,

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from newsroom.mails import CATEGORY_NAMES, number
+from newsroom import i18n
+from newsroom.mails import category_name, number
 from newsroom.records import Draft, Revision, RoyaltyCoefficient, StoredFile
 from newsroom.settings import Genre, Person, Settings
 
@@ -31,32 +32,45 @@ class CoefficientRefused(Exception):
 
 def check(settings: Settings, draft: Draft, person: Person, value: float | None) -> tuple[str, Genre]:
     """The genre the coefficient applies to, or CoefficientRefused saying why it may not be set."""
-    frame = settings.royalties
+    frame, language = settings.royalties, settings.language
+    _ = i18n.gettext(language)
     if frame is None:
-        raise CoefficientRefused("Cấu hình của trang chưa có chế độ nhuận bút ([royalties]); chưa đặt được hệ số.")
+        raise CoefficientRefused(_("Cấu hình của trang chưa có chế độ nhuận bút ([royalties]); chưa đặt được hệ số."))
     if person.role not in frame.set_by:
-        allowed = ", ".join(settings.roles[r].name if r in settings.roles else r for r in frame.set_by) or "không ai"
+        allowed = ", ".join(settings.roles[r].name if r in settings.roles else r for r in frame.set_by) or _("không ai")
         role = settings.roles.get(person.role)
         raise CoefficientRefused(
-            f"Vai trò “{role.name if role else person.role}” không được đặt hệ số nhuận bút theo quy chế "
-            f"({frame.article}); người được đặt: {allowed}."
+            _(
+                "Vai trò “{role}” không được đặt hệ số nhuận bút theo quy chế ({article}); người được đặt: {allowed}."
+            ).format(role=role.name if role else person.role, article=frame.article, allowed=allowed)
         )
     found = frame.genre_for(draft.category)
     if found is None:
         raise CoefficientRefused(
-            f"Bài {draft.key} thuộc hạng mục “{CATEGORY_NAMES.get(draft.category, draft.category)}”, "
-            "không tính nhuận bút; không có hệ số nào để đặt."
+            _("Bài {key} thuộc hạng mục “{category}”, không tính nhuận bút; không có hệ số nào để đặt.").format(
+                key=draft.key, category=category_name(draft.category, language)
+            )
         )
     if draft.status in ("rejected", "held"):
-        raise CoefficientRefused(f"Bài {draft.key} không được đăng; không có nhuận bút để đặt hệ số.")
+        raise CoefficientRefused(_("Bài {key} không được đăng; không có nhuận bút để đặt hệ số.").format(key=draft.key))
     key, genre = found
     if value is None or not genre.min <= value <= genre.max:
-        given = f"Hệ số {number(value)} nằm ngoài" if value is not None else "Chưa rõ hệ số; cần một số trong"
-        raise CoefficientRefused(
-            f"{given} khung của thể loại “{genre.name}”: từ {number(genre.min)} đến {number(genre.max)} "
-            f"(mặc định {number(genre.default)}; {frame.article}). Chưa có gì thay đổi; xin trả lời lại, ví dụ "
-            f"“Hệ số {number(genre.default)}”."
+        frame_text = _(
+            "khung của thể loại “{genre}”: từ {min} đến {max} (mặc định {default}; {article}). Chưa có gì thay "
+            "đổi; xin trả lời lại, ví dụ “Hệ số {default}”."
+        ).format(
+            genre=genre.name,
+            min=number(genre.min, language),
+            max=number(genre.max, language),
+            default=number(genre.default, language),
+            article=frame.article,
         )
+        given = (
+            _("Hệ số {value} nằm ngoài").format(value=number(value, language))
+            if value is not None
+            else _("Chưa rõ hệ số; cần một số trong")
+        )
+        raise CoefficientRefused(f"{given} {frame_text}")
     return key, genre
 
 

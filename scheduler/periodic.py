@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsroom import mails, workflow
+from newsroom import i18n, mails, workflow
 from newsroom.records import Draft, PeriodicRun
 from newsroom.royalties import royalty_list
 from newsroom.settings import Settings
@@ -39,8 +39,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Outgoing = list[tuple[str, EmailMessage]]  # (purpose, mail) queued with the period's record
 
 
-def rate(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %".replace(".", ",")
+def rate(value: float | None, language: str = "vi") -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f} %".replace(".", ",") if language == "vi" else f"{value * 100:.1f}%"
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ def royalty_mail(settings: Settings, session: Session, period: Period, now: date
     """The royalty list of a month as a mail with its .xlsx, and the list (also used by ``report royalties``)."""
     start, end = period.bounds(settings.timezone)
     royalties = royalty_list(session, settings, start, end, now)
+    _ = i18n.gettext(settings.language)
+    name = period.title(settings.language)
     title = f"Danh sách nhuận bút tin, bài {period.name} — {settings.site_name}"
     filename = f"nhuan-but-{period.label}.xlsx"
     to = settings.people(settings.royalties.to)
@@ -81,10 +85,12 @@ def royalty_mail(settings: Settings, session: Session, period: Period, now: date
         settings,
         "royalty_list",
         [p.address for p in to],
-        f"Danh sách nhuận bút {period.name}: {royalties.paid_items} bài, {mails.dong(royalties.total)}",
+        _("Danh sách nhuận bút {period}: {count} bài, {total}").format(
+            period=name, count=royalties.paid_items, total=mails.dong(royalties.total, settings.language)
+        ),
         {
             "greeting": _greeting(to),
-            "period": period,
+            "period": {"name": name},
             "royalties": royalties,
             "authors": royalties.by_author(),
             "filename": filename,
@@ -121,19 +127,23 @@ def _report_job(every: str, article: str, to_ids: list[str]):
             report, workbook, chart, chart_error = report_parts(settings, session, period, now, article)
         to = settings.people(to_ids)
         filename, png = f"bao-cao-{period.label}.xlsx", f"bieu-do-{period.label}.png"
+        _ = i18n.gettext(settings.language)
+        name = period.title(settings.language)
         msg = mails.compose(
             settings,
             "period_report",
             [p.address for p in to],
-            f"Báo cáo hoạt động {period.name}: {report.published} bài đăng, đúng hạn {rate(report.on_time_rate)}",
+            _("Báo cáo hoạt động {period}: {published} bài đăng, đúng hạn {rate}").format(
+                period=name, published=report.published, rate=rate(report.on_time_rate, settings.language)
+            ),
             {
                 "greeting": _greeting(to),
-                "period": period,
+                "period": {"name": name},
                 "report": report,
                 "filename": filename,
                 "chart": png if chart else "",
                 "chart_error": chart_error,
-                "rate": rate,
+                "rate": lambda value: rate(value, settings.language),
             },
             now=now,
             attachments=[(filename, XLSX, workbook)] + ([(png, "image/png", chart)] if chart else []),
@@ -148,6 +158,8 @@ def _remind_quota(settings, factory, period, now) -> tuple[str, Outgoing]:
     with factory() as session:
         counts = period_report.quota_counts(session, settings, [period], now)
     outgoing = []
+    _ = i18n.gettext(settings.language)
+    name = period.title(settings.language)
     for person, count in zip(period_report.quota_people(settings), counts, strict=True):
         written = count.per_month[0]
         if written < settings.quota.items_per_month:
@@ -155,12 +167,14 @@ def _remind_quota(settings, factory, period, now) -> tuple[str, Outgoing]:
                 settings,
                 "quota_reminder",
                 [person.address],
-                f"Nhắc định mức viết bài {period.name}: {written}/{settings.quota.items_per_month} tin, bài",
-                {"person": person, "period": period, "written": written, "now": now},
+                _("Nhắc định mức viết bài {period}: {written}/{quota} tin, bài").format(
+                    period=name, written=written, quota=settings.quota.items_per_month
+                ),
+                {"person": person, "period": {"name": name}, "written": written, "now": now},
                 now=now,
             )
             outgoing.append(("quota_reminder", msg))
-    names = ", ".join(str(msg["To"]) for _, msg in outgoing)
+    names = ", ".join(str(msg["To"]) for _purpose, msg in outgoing)
     return (f"nhắc {names}" if outgoing else "mọi người đã đủ định mức"), outgoing
 
 

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
+from newsroom.i18n import gettext
+
 MONTHS = {"day": 0, "month": 1, "quarter": 3, "half_year": 6, "year": 12}
 ROMAN = ("I", "II", "III", "IV")
 PATTERNS = {
@@ -95,11 +99,18 @@ class Period:
     @property
     def name(self) -> str:
         """As a Vietnamese report titles it."""
+        return self.title("vi")
+
+    def title(self, language: str) -> str:
+        """As a report in that language titles it: "tháng 11/2026", "November 2026"."""
+        _ = gettext(language)
         y, m = self.first.year, self.first.month
+        if self.kind in ("day", "month") and language != "vi":
+            return format_date(self.first, "d MMMM y" if self.kind == "day" else "MMMM y", locale=language)
         return {
             "day": f"ngày {self.first:%d/%m/%Y}",
             "month": f"tháng {m:02d}/{y}",
-            "quarter": f"quý {ROMAN[(m - 1) // 3]}/{y}",
-            "half_year": f"6 tháng {'đầu' if m <= 6 else 'cuối'} năm {y}",
-            "year": f"năm {y}",
+            "quarter": _("quý {roman}/{year}").format(roman=ROMAN[(m - 1) // 3], year=y),
+            "half_year": (_("6 tháng đầu năm {year}") if m <= 6 else _("6 tháng cuối năm {year}")).format(year=y),
+            "year": _("năm {year}").format(year=y),
         }[self.kind]
