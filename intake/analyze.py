@@ -37,6 +37,7 @@ from intake.message import Attachment, Mail, MailRefused, header_problem, parse,
 from intake.sandbox import SANDBOX, SandboxFailure
 from intake.sanitize import removed_kinds, sanitize
 from newsroom import replykey, secret_rotation
+from newsroom.i18n import gettext
 from newsroom.settings import Settings
 from newsroom.submission import FileData, Submission
 
@@ -172,7 +173,7 @@ def _refuse_attachment(att: Attachment, settings: Settings, analysis: Analysis) 
         what = (
             last
             if last in active_content.EXECUTABLE_EXTENSIONS
-            else {"executable": "chương trình"}.get(kind, "tệp lệnh")
+            else gettext(settings.language)("chương trình" if kind == "executable" else "tệp lệnh")
         )
         analysis.refuse("forbidden_type", settings.language, name=att.filename, what=what)
         return True
@@ -205,6 +206,7 @@ def _downloadable(att: Attachment, kind: str) -> bool:
 def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budget) -> Submission | None:
     body_html, text, headings, files = "", "", [], []
     warnings = Notes(settings.language)
+    _ = gettext(settings.language)
     warnings.extend_notes(mail.notes)
     docx_done = text_from_body = False
     pdf_texts: list[str] = []
@@ -213,8 +215,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
     except (MailRefused, SandboxFailure):
         forwarded = None
     if forwarded is not None:
-        who = forwarded.sender_name or forwarded.sender_address or "không rõ"
-        note = f"; lời nhắn: “{forwarded.note[:200]}”" if forwarded.note else ""
+        who = forwarded.sender_name or forwarded.sender_address or _("không rõ")
+        note = _("; lời nhắn: “{note}”").format(note=forwarded.note[:200]) if forwarded.note else ""
         warnings.add("forwarded", who=who, note=note)
     for att in mail.attachments:
         if att.content_type == "message/rfc822":
@@ -353,7 +355,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         )
     for img in list(tree.iter("img")):  # the preview says where a picture is; mail clients block cid: images
         label = lxml.html.Element("span")
-        label.text, label.tail = f"[ảnh: {img.get('alt') or 'không có mô tả'}]", img.tail
+        label.text = "[" + _("ảnh: {alt}").format(alt=img.get("alt") or _("không có mô tả")) + "]"
+        label.tail = img.tail
         img.getparent().replace(img, label)
     preview_text = re.sub(r"\n{3,}", "\n\n", "\n".join(tree.itertext())).strip()[:3000]
     return Submission(

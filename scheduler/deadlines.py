@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from newsroom.i18n import N_, gettext
 from newsroom.settings import Rule, Settings
 from scheduler.calendar import WorkingCalendar
 
-EVENT_NAMES = {"signed": "ngày ký", "effective": "ngày có hiệu lực", "event": "thời điểm diễn ra sự kiện"}
+EVENT_NAMES = {"signed": N_("ngày ký"), "effective": N_("ngày có hiệu lực"), "event": N_("thời điểm diễn ra sự kiện")}
 READER_NAMES = {  # Rule.event_reader: what "event" means for the rule, as the notification says it
-    "activity": "thời điểm diễn ra hoạt động",
-    "end": "thời điểm kết thúc hội nghị, sự kiện",
-    "programme": "ngày phê duyệt hoặc nghiệm thu chương trình, đề tài",
+    "activity": N_("thời điểm diễn ra hoạt động"),
+    "end": N_("thời điểm kết thúc hội nghị, sự kiện"),
+    "programme": N_("ngày phê duyệt hoặc nghiệm thu chương trình, đề tài"),
 }
+FROM_RECEIPT = N_("{what} không rõ: tính từ lúc Ban biên tập nhận thư")
 
 
 @dataclass(frozen=True)
@@ -59,50 +61,52 @@ def compute_deadline(
     if found is None:
         return None
     rule_id, rule = found
+    _ = gettext(settings.language)
     event, note = rule.start_event, ""
     received = calendar.local(received_at)
     start: datetime | None = received
     document, moments = document or {}, moments or {}
     if event == "signed" or (event == "effective" and document.get("effective_from_signing")):
-        start, note = _signing(calendar, rule, received, document, moments.get("signed"))
+        start, note = _signing(calendar, rule, received, document, moments.get("signed"), settings.language)
         if event == "effective":
-            note = f"văn bản có hiệu lực kể từ ngày ký; {note}"
+            note = _("văn bản có hiệu lực kể từ ngày ký; {note}").format(note=note)
     elif event == "effective":
         known = document.get("effective_on")
         if known:
             start = datetime.combine(date.fromisoformat(known), time(0), calendar.tz)
         else:
-            note = f"{EVENT_NAMES[event]} không rõ: tính từ lúc Ban biên tập nhận thư"
+            note = _(FROM_RECEIPT).format(what=_(EVENT_NAMES[event]))
     elif event == "approved":
-        start, note = None, "thời hạn tính từ khi được duyệt"  # the sweep sets it at approval
+        start, note = None, _("thời hạn tính từ khi được duyệt")  # the sweep sets it at approval
     elif event == "event":
-        what = READER_NAMES[rule.event_reader]
+        what = _(READER_NAMES[rule.event_reader])
         moment = moments.get(rule.event_reader)
         if moment is None:
-            note = f"không đọc được {what} trong văn bản: tính từ lúc Ban biên tập nhận thư"
+            note = _("không đọc được {what} trong văn bản: tính từ lúc Ban biên tập nhận thư").format(what=what)
         else:
             start = calendar.local(moment.at)
             note = f"{what}: {moment.describe()}"
             if not moment.time_known and rule.unit in ("hours", "working_hours", "same_day"):
-                note += f" (giờ không ghi: tính từ {start:%H:%M})"
+                note += " " + _("(giờ không ghi: tính từ {time})").format(time=f"{start:%H:%M}")
     due = calendar.add(start, rule.amount, rule.unit) if start is not None else None
     return Deadline(due, rule_id, rule, start, event, note)
 
 
-def _signing(calendar: WorkingCalendar, rule: Rule, received: datetime, document: dict, signed) -> tuple:
+def _signing(calendar: WorkingCalendar, rule: Rule, received: datetime, document: dict, signed, language: str) -> tuple:
     """(start, note) of a rule counted from signing (Đắk Mar Đ8.1b, Kép Đ9.2, Kon Tum Đ11.1a): the
     signing hour when the document gives it; a document signed the day it arrives, from its arrival (the
     hour it was signed is not earlier than anyone can know); else 00:00 of the day of signing."""
+    _ = gettext(language)
     issued = document.get("issued_on")
     if signed is not None and (not issued or signed.at.date().isoformat() == issued):
-        return calendar.local(signed.at), f"giờ ký đọc từ văn bản: {signed.describe()}"
+        return calendar.local(signed.at), _("giờ ký đọc từ văn bản: {phrase}").format(phrase=signed.describe())
     if not issued:
-        return received, f"{EVENT_NAMES['signed']} không rõ: tính từ lúc Ban biên tập nhận thư"
+        return received, _(FROM_RECEIPT).format(what=_(EVENT_NAMES["signed"]))
     if issued == received.date().isoformat():
-        return received, "văn bản ký cùng ngày nhận, không ghi giờ ký: tính từ lúc Ban biên tập nhận thư"
+        return received, _("văn bản ký cùng ngày nhận, không ghi giờ ký: tính từ lúc Ban biên tập nhận thư")
     start = datetime.combine(date.fromisoformat(issued), time(0), calendar.tz)
     hourly = rule.unit in ("hours", "working_hours")
-    return start, "giờ ký không rõ: tính từ 00:00 ngày ký" if hourly else ""
+    return start, _("giờ ký không rõ: tính từ 00:00 ngày ký") if hourly else ""
 
 
 def deadline_function(settings: Settings, calendar: WorkingCalendar):
