@@ -770,10 +770,11 @@ def send_digest(session: Session, settings: Settings, person: Person, items: lis
     """One mail to one person listing every item due for them in this sweep; each step is recorded."""
     _ = i18n.gettext(settings.language)
     overdue = sum(item.overdue for item in items)
+    ngettext = i18n.translations(settings.language).ngettext
     label = (
-        _("QUÁ HẠN {count} bài").format(count=overdue)
+        ngettext("QUÁ HẠN {count} bài", "QUÁ HẠN {count} bài", overdue).format(count=overdue)
         if overdue
-        else _("Sắp đến hạn {count} bài").format(count=len(items))
+        else ngettext("Sắp đến hạn {count} bài", "Sắp đến hạn {count} bài", len(items)).format(count=len(items))
     )
     msg = mails.compose(
         settings,
