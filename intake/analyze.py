@@ -170,10 +170,11 @@ def _refuse_attachment(att: Attachment, settings: Settings, analysis: Analysis) 
     kind = active_content.sniff(att.data)
     last = active_content.extension(att.filename)
     if kind in ("executable", "script") or last in active_content.EXECUTABLE_EXTENSIONS:
+        _ = gettext(settings.language)
         what = (
             last
             if last in active_content.EXECUTABLE_EXTENSIONS
-            else gettext(settings.language)("chương trình" if kind == "executable" else "tệp lệnh")
+            else (_("chương trình") if kind == "executable" else _("tệp lệnh"))
         )
         analysis.refuse("forbidden_type", settings.language, name=att.filename, what=what)
         return True

@@ -97,7 +97,8 @@ def _over_limit(intake: Intake, session, a: Analysis, asker: str, incoming, day_
     )
     log.warning("thư %s: người hỏi vượt giới hạn %d câu hỏi mỗi ngày", incoming.id, limit)
     if told is None:
-        reason = i18n.gettext(intake.settings.language)(
+        _ = i18n.gettext(intake.settings.language)
+        reason = _(
             "mỗi người gửi được tối đa {limit} câu hỏi mới trong một ngày; các câu hỏi đã gửi vẫn đang được xử lý. "
             "Xin gửi câu hỏi này vào ngày làm việc tiếp theo, hoặc trả lời thư xác nhận của câu hỏi trước để bổ sung."
         ).format(limit=limit)

@@ -195,9 +195,10 @@ class Intake:
                 revision = self._revise(session, a, incoming, draft, person.address, now).number
             if a.command is None and a.submission is None:
                 incoming.outcome = "không hiểu lệnh"
-                message = i18n.gettext(self.settings.language)(
-                    "Hệ thống chưa hiểu trả lời của đồng chí về bài {key} “{title}”."
-                ).format(key=draft.key, title=draft.title)
+                _ = i18n.gettext(self.settings.language)
+                message = _("Hệ thống chưa hiểu trả lời của đồng chí về bài {key} “{title}”.").format(
+                    key=draft.key, title=draft.title
+                )
                 workflow.answer_board_member(session, self.settings, draft, person, message, mail.message_id, now)
                 return
             if a.command is not None:
@@ -237,11 +238,10 @@ class Intake:
             self._explain(session, mail, reason, now)
 
         if a.submission is None:
+            _ = i18n.gettext(self.settings.language)
             tell(
                 "người gửi trả lời nhưng không kèm tệp",
-                i18n.gettext(self.settings.language)(
-                    "Thư trả lời về bài {key} không kèm tệp .docx đã sửa; xin gửi lại kèm tệp."
-                ).format(key=draft.key),
+                _("Thư trả lời về bài {key} không kèm tệp .docx đã sửa; xin gửi lại kèm tệp.").format(key=draft.key),
             )
             return
         try:

@@ -50,7 +50,8 @@ STATUS_NAMES = DRAFT.states
 def when(moment: datetime | None, tz: str, language: str = "vi") -> str:
     """A moment as readers of the language write it; 24:00 for the end of a day, as the law counts."""
     if moment is None:
-        return i18n.gettext(language)("không xác định")
+        _ = i18n.gettext(language)
+        return _("không xác định")
     local = moment.astimezone(ZoneInfo(tz))
     midnight = (local.hour, local.minute) == (0, 0)
     day = local - timedelta(days=1) if midnight else local

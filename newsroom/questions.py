@@ -200,13 +200,14 @@ def open_question(
         QuestionMessage(party="asker", kind="question", text=text, incoming_id=incoming.id, at=now)
     )
     audit(session, question, asker, "received", now, via=via, topic=topic, unit=question.unit_name)
+    _ = i18n.gettext(settings.language)
     _send(
         session,
         settings,
         question,
         "question_ack",
         [asker],
-        f"[{question.key}] " + i18n.gettext(settings.language)("Đã nhận câu hỏi: {title}").format(title=title),
+        f"[{question.key}] " + _("Đã nhận câu hỏi: {title}").format(title=title),
         now,
         party="asker",
         in_reply_to=incoming.message_id,
@@ -247,14 +248,14 @@ def forward(session: Session, settings: Settings, question: Question, unit: Unit
     question.unit_name, question.unit_address = unit.name, unit.address
     question.forwarded_at, question.forward_at = now, None
     audit(session, question, actor, "forwarded", now, unit=unit.name, address=unit.address)
+    _ = i18n.gettext(settings.language)
     _send(
         session,
         settings,
         question,
         "question_unit",
         [unit.address],
-        f"[{question.key}] "
-        + i18n.gettext(settings.language)("Đề nghị trả lời câu hỏi của công dân: {title}").format(title=question.title),
+        f"[{question.key}] " + _("Đề nghị trả lời câu hỏi của công dân: {title}").format(title=question.title),
         now,
         party="unit",
         what="forward",
@@ -344,14 +345,14 @@ def request_changes(
     """ "Sửa: …" on an answer: back to the unit, which answers again by replying."""
     move(session, question, "request_changes", person.address, now, settings.language)
     audit(session, question, person.address, "changes_requested", now, reason=reason)
+    _ = i18n.gettext(settings.language)
     _send(
         session,
         settings,
         question,
         "question_unit",
         [question.unit_address],
-        f"[{question.key}] "
-        + i18n.gettext(settings.language)("Đề nghị sửa câu trả lời: {title}").format(title=question.title),
+        f"[{question.key}] " + _("Đề nghị sửa câu trả lời: {title}").format(title=question.title),
         now,
         party="unit",
         what="changes",
@@ -375,12 +376,13 @@ def approve(
     move(session, question, "approve_publish" if publish else "approve", person.address, now, settings.language)
     question.answered_at = now
     audit(session, question, person.address, "approved", now, publish=publish, message_id=incoming.message_id)
+    _ = i18n.gettext(settings.language)
     _to_asker(
         session,
         settings,
         question,
         "answer",
-        f"[{question.key}] " + i18n.gettext(settings.language)("Trả lời câu hỏi: {title}").format(title=question.title),
+        f"[{question.key}] " + _("Trả lời câu hỏi: {title}").format(title=question.title),
         now,
         answer_text=text_of(question.answer_html or ""),
     )
@@ -426,11 +428,12 @@ def public_html(settings: Settings, question: Question) -> tuple[str, list[str]]
 def _qa_post(session, settings: Settings, question: Question, person: Person, incoming, now: datetime) -> Draft:
     """The published Q&A is an approved draft of category "qa": the publisher makes it a post exactly once."""
     html, removed = public_html(settings, question)
+    _ = i18n.gettext(settings.language)
     draft = Draft(
         key="",
         status="approved",
         category="qa",
-        title=i18n.gettext(settings.language)("Hỏi đáp: {title}").format(title=question.title),
+        title=_("Hỏi đáp: {title}").format(title=question.title),
         sender_address=question.asker_address,
         sender_name=question.asker_name,
         department=question.unit_name,
@@ -462,14 +465,14 @@ def follow_up(session: Session, settings: Settings, question: Question, text: st
     audit(session, question, question.asker_address, "follow_up", now, message_id=incoming.message_id)
     _note(session, settings, question, "follow_up", now, addition=text)
     if question.unit_address and question.status in ("forwarded", "extended"):
+        _ = i18n.gettext(settings.language)
         _send(
             session,
             settings,
             question,
             "question_unit",
             [question.unit_address],
-            f"[{question.key}] "
-            + i18n.gettext(settings.language)("Công dân bổ sung thông tin: {title}").format(title=question.title),
+            f"[{question.key}] " + _("Công dân bổ sung thông tin: {title}").format(title=question.title),
             now,
             party="unit",
             what="follow_up",

@@ -43,14 +43,13 @@ def propose_takedowns(
     """One mail per post to the board, in the post's thread, answerable with ``Gỡ``."""
     for number, old in posts:
         token = reply_token(settings, old, old.latest.number)
+        _ = i18n.gettext(settings.language)
         msg = mails.compose(
             settings,
             "repeal_proposed",
             [p.address for p in settings.board],
             f"[{old.key}] "
-            + i18n.gettext(settings.language)("Đề nghị gỡ bài: văn bản {number} bị bãi bỏ hoặc thay thế").format(
-                number=number
-            )
+            + _("Đề nghị gỡ bài: văn bản {number} bị bãi bỏ hoặc thay thế").format(number=number)
             + f" [{token.token}]",
             {"old": old, "new": new, "number": number, "article": settings.notices.repeal_article},
             reply_to=replykey.plus_address(settings.smtp.from_address, token),

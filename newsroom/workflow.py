@@ -284,12 +284,13 @@ def open_draft(
         _secret_received(session, settings, draft, revision, incoming, now)
         return draft
     _notify_board(session, settings, draft, revision, sub, deadline, now, repealed=repealed)
+    _ = i18n.gettext(settings.language)
     _to_sender(
         session,
         settings,
         draft,
         "sender_ack",
-        f"[{draft.key}] " + i18n.gettext(settings.language)("Đã nhận: {title}").format(title=sub.title),
+        f"[{draft.key}] " + _("Đã nhận: {title}").format(title=sub.title),
         now,
         revision=revision,
         deadline=deadline,
@@ -604,15 +605,14 @@ def _set_coefficient(
     )
     draft.decisions.append(decision)
     _record_coefficient(session, draft, person, value, incoming, now)
-    _, genre = settings.royalties.genre_for(draft.category)
+    _key, genre = settings.royalties.genre_for(draft.category)
+    _ = i18n.gettext(settings.language)
     msg = mails.compose(
         settings,
         "coefficient_set",
         [person.address],
         f"[{draft.key}] "
-        + i18n.gettext(settings.language)("Đã đặt hệ số {value}: {title}").format(
-            value=mails.number(value, settings.language), title=draft.title
-        ),
+        + _("Đã đặt hệ số {value}: {title}").format(value=mails.number(value, settings.language), title=draft.title),
         {
             "person": person,
             "draft": draft,
@@ -664,11 +664,12 @@ def refuse_message(
     in_reply_to: str | None,
     now: datetime,
 ) -> None:
+    _ = i18n.gettext(settings.language)
     msg = mails.compose(
         settings,
         "refused",
         [address],
-        i18n.gettext(settings.language)("Không tiếp nhận: {subject}").format(subject=subject)[:200],
+        _("Không tiếp nhận: {subject}").format(subject=subject)[:200],
         {"address": address, "name": name, "subject": subject, "reason": reason},
         in_reply_to=in_reply_to,
         now=now,
@@ -826,7 +827,8 @@ def mark_removed(session: Session, settings: Settings, draft: Draft, now: dateti
     draft.post_removed_at = now
     draft.publish_lease_until, draft.publish_error = None, None
     last = next((d for d in reversed(draft.decisions) if d.action == "unpublish"), None)
-    subject = f"[{draft.key}] " + i18n.gettext(settings.language)("Đã gỡ: {title}").format(title=draft.title)
+    _ = i18n.gettext(settings.language)
+    subject = f"[{draft.key}] " + _("Đã gỡ: {title}").format(title=draft.title)
     _to_sender(session, settings, draft, "unpublished", subject, now, decision=last)
     _to_board(session, settings, draft, "unpublished", subject, now, decision=last)
     audit(session, draft, "toasoan", "removed", now, post_id=draft.post_id)
@@ -844,11 +846,12 @@ def address_failed(session: Session, settings: Settings, address: str, reason: s
     if row.office_told_at is None and address != settings.admin.address:
         row.office_told_at = now
         person = settings.board_member(address)
+        _ = i18n.gettext(settings.language)
         msg = mails.compose(
             settings,
             "address_failing",
             [settings.admin.address],
-            i18n.gettext(settings.language)("Thư không gửi được tới {address}").format(address=address),
+            _("Thư không gửi được tới {address}").format(address=address),
             {
                 "person": settings.admin,
                 "address": address,
