@@ -46,7 +46,8 @@ IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", "
 ZIPPED = {".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".zip", ".epub"}
 BUDGET_SECONDS = 8.0  # all decoding of one message: every message is answered within ~10 s
 REPLY_PREFIX = re.compile(r"^\s*(re|tl|trả lời|aw|sv|antw)\s*:", re.IGNORECASE)
-TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn)\]", re.IGNORECASE)
+# the tags our subjects carry, in every language the mails are written in ("[Nhắc hạn]", "[Reminder]")
+TRACKING_TAG = re.compile(r"\[(TS\d{5,}|HD\d{5,}|Nhắc hạn|Reminder)\]", re.IGNORECASE)
 FORWARD_SUBJECT = re.compile(r"^\s*(fw|fwd|tr|chuyển tiếp|ct)\s*:", re.IGNORECASE)
 OWN_DOCUMENTS = {".docx", ".doc", ".odt", ".rtf", ".pdf"}  # a reply carrying one is new content
 OWN_ARTICLE_WORDS = 40  # ... and so is a reply whose own text is an article, not a line or two

@@ -153,7 +153,6 @@ def compose(
     msg["Message-ID"] = new_message_id(settings)
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"  # Outlook/Exchange: no out-of-office answers to us
-    msg["Content-Language"] = settings.language
     if reply_to:
         msg["Reply-To"] = reply_to
     refs = [r for r in (thread_root, in_reply_to) if r]
@@ -163,6 +162,7 @@ def compose(
     env = environment(settings.language)
     msg.set_content(env.get_template(f"{template}.txt").render(ctx))
     msg.add_alternative(env.get_template(f"{template}.html").render(ctx), subtype="html")
+    msg["Content-Language"] = settings.language  # after the content: set_content drops Content-* headers
     html = msg.get_payload()[1]
     for name, (content_type, data) in (inline or {}).items():
         maintype, subtype = content_type.split("/")
