@@ -12,28 +12,16 @@ import re
 import secrets
 import unicodedata
 from datetime import datetime
-from email import message_from_bytes, policy
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests import samples
+from tests.test_end_to_end import html_of, parsed, text_of
 
 pytestmark = pytest.mark.timeout(240)
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 QUESTION = "Con tôi sinh ngày 10/11/2026. Xin hỏi thủ tục đăng ký khai sinh?"
-
-
-def parsed(raw: bytes):
-    return message_from_bytes(raw, policy=policy.default)
-
-
-def text_of(raw: bytes) -> str:
-    return parsed(raw).get_body(("plain",)).get_content()
-
-
-def html_of(raw: bytes) -> str:
-    return parsed(raw).get_body(("html",)).get_content()
 
 
 def vietnamese_left(text: str, data: list[str]) -> list[str]:
