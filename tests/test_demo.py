@@ -21,9 +21,9 @@ from toasoan.cli import main
 pytestmark = [pytest.mark.imap, pytest.mark.timeout(240)]
 
 
-def local_site() -> tuple[Path, dict[str, int]]:
+def local_site(language: str = "vi") -> tuple[Path, dict[str, int]]:
     """config/example.toml on free ports, with its data and secrets in a folder of its own that Dovecot's
-    account can reach (the mailboxes live under data_dir)."""
+    account can reach (the mailboxes live under data_dir), its mails in ``language``."""
     root = temp_folder("demo")
     os.chmod(root, 0o755)
     (root / "config").mkdir()
@@ -33,7 +33,9 @@ def local_site() -> tuple[Path, dict[str, int]]:
     ports = {"imap": free_port(), "smtp": free_port(), "web": free_port()}
     text = (CHECKOUT / "config" / "example.toml").read_text("utf-8")
     text = text.replace("port = 1143", f"port = {ports['imap']}").replace("port = 1025", f"port = {ports['smtp']}")
-    text = text.replace("127.0.0.1:8080", f"127.0.0.1:{ports['web']}")
+    text = text.replace("127.0.0.1:8080", f"127.0.0.1:{ports['web']}").replace(
+        'language = "vi"', f'language = "{language}"'
+    )
     (root / "config" / "site.toml").write_text(text, encoding="utf-8")
     return root / "config" / "site.toml", ports
 
@@ -114,3 +116,15 @@ def test_demo_alone_starts_the_servers_and_the_post_shows_in_a_browser(capsys, t
     image = re.search(r'<img src="(media/[^"]+\.jpe?g)" alt="Quang cảnh Ngày hội Đại đoàn kết"', dom)
     assert image and (folder / image[1]).stat().st_size > 10_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 30_000
+
+
+def test_demo_on_an_english_site(capsys):
+    """`language = "en"`: the same story, its mails in English and the editors answering in English."""
+    if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
+        missing("Dovecot", "apt-get install -y dovecot-imapd dovecot-lmtpd")
+    config, _ports = local_site("en")
+    out = demo(config, capsys)
+    assert "Người gửi nhận: “[TS00001] Received: Ngày hội Đại đoàn kết" in out
+    assert "trả lời “Approve”" in out and "trả lời “Reject: " in out and "Bài đã lên trang: http://" in out
+    assert "trả lời “Approve and publish”" in out and "Hỏi đáp đã lên trang" in out
+    assert "nhận cảnh báo: “[Reminder] 1 item OVERDUE: action needed" in out

@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
+from newsroom import i18n
 from newsroom.clock import ManualClock, SystemClock
 from newsroom.settings import Settings
 from toasoan.local.site import CITIZEN
@@ -109,6 +110,15 @@ class Story:
         self.department = next(a for d in settings.departments for a in d.addresses)
         self.approver, self.other = settings.board[0], settings.board[1]
         self.daemon = None
+
+    def subject(self, msgid: str) -> str:
+        """What the site's subjects say, in its language: the catalog's text up to its first placeholder
+        ("Đã đăng: {title}" → "Đã đăng" or "Published"). The demo speaks Vietnamese; the mails, the site's."""
+        return i18n.gettext(self.settings.language)(msgid).partition("{")[0].rstrip(": ")
+
+    def command(self, msgid: str) -> str:
+        """A command as the site's mails teach it ("Từ chối: <lý do>" → "Từ chối" or "Reject")."""
+        return i18n.gettext(self.settings.language)(msgid).partition(":")[0]
 
     def step(self, text: str) -> None:
         self.say(f"[{time.monotonic() - self.started:5.1f} s] {text}")
@@ -260,11 +270,11 @@ class Story:
         sent = self.submit(f"Tin bài: {TITLE}", "Xin gửi tin về Ngày hội Đại đoàn kết ở khu phố Tân Mỹ.", article())
         ack, key = self.answer_to(self.department, sent, "thư báo đã nhận bài")
         self.step(f"Người gửi nhận: “{ack['Subject']}”")
-        notice = self.about(self.approver.address, key, "Cần duyệt", "thư Cần duyệt")
+        notice = self.about(self.approver.address, key, self.subject("Cần duyệt"), "thư Cần duyệt")
         self.step(f"{self.approver.name} ({self.approver.address}) nhận: “{notice['Subject']}”")
-        self.reply(notice, self.approver.address, self.approver.name, "Duyệt")
-        self.step(f"{self.approver.name} trả lời “Duyệt”")
-        published = self.about(self.department, key, "Đã đăng", "thư Đã đăng")
+        self.reply(notice, self.approver.address, self.approver.name, self.command("Duyệt"))
+        self.step(f"{self.approver.name} trả lời “{self.command('Duyệt')}”")
+        published = self.about(self.department, key, self.subject("Đã đăng: {title}"), "thư Đã đăng")
         url = re.search(r"https?://\S+", text_of(published))[0]
         self.page(url, TITLE)
         self.step(f"Bài đã lên trang: {url}")
@@ -274,10 +284,11 @@ class Story:
         self.step(f"{self.department} gửi bài thứ hai: “{REFUSED}”")
         sent = self.submit(REFUSED, "Xin đăng lịch cắt điện tháng 12 trên địa bàn thị trấn.")
         _, key = self.answer_to(self.department, sent, "thư báo đã nhận bài thứ hai")
-        notice = self.about(self.other.address, key, "Cần duyệt", "thư Cần duyệt bài thứ hai")
-        self.reply(notice, self.other.address, self.other.name, f"Từ chối: {REASON}")
-        self.step(f"{self.other.name} trả lời “Từ chối: {REASON}”")
-        refusal = self.about(self.department, key, "Không duyệt", "thư Không duyệt")
+        notice = self.about(self.other.address, key, self.subject("Cần duyệt"), "thư Cần duyệt bài thứ hai")
+        reject = f"{self.command('Từ chối: <lý do>')}: {REASON}"
+        self.reply(notice, self.other.address, self.other.name, reject)
+        self.step(f"{self.other.name} trả lời “{reject}”")
+        refusal = self.about(self.department, key, self.subject("Không duyệt"), "thư Không duyệt")
         if REASON not in text_of(refusal):
             raise DemoFailed("thư Không duyệt không nêu lý do")
         self.step(f"Người gửi nhận “{refusal['Subject']}” kèm lý do")
@@ -286,7 +297,7 @@ class Story:
         self.step(f"{self.department} gửi bài thứ ba: “{UNDECIDED}”; không ai trả lời")
         sent = self.submit(UNDECIDED, "Xin đăng kế hoạch tổ chức giải bóng đá thiếu niên dịp hè năm sau.")
         _, key = self.answer_to(self.department, sent, "thư báo đã nhận bài thứ ba")
-        self.about(self.approver.address, key, "Cần duyệt", "thư Cần duyệt bài thứ ba")
+        self.about(self.approver.address, key, self.subject("Cần duyệt"), "thư Cần duyệt bài thứ ba")
         return key
 
     def question(self) -> None:
@@ -306,17 +317,21 @@ class Story:
         )
         sent = self.send(CITIZEN[1], CITIZEN[0], message)
         _, key = self.answer_to(CITIZEN[1], sent, "thư báo đã nhận câu hỏi")
-        notice = self.about(self.approver.address, key, "Câu hỏi mới", "thư Câu hỏi mới")
+        notice = self.about(self.approver.address, key, self.subject("Câu hỏi mới"), "thư Câu hỏi mới")
         self.step(f"Công dân nhận mã {key}; Ban biên tập nhận “{notice['Subject']}”")
-        self.reply(notice, self.approver.address, self.approver.name, "Chuyển")
+        self.reply(notice, self.approver.address, self.approver.name, self.command("Chuyển"))
         unit = self.database(lambda db: db.scalar(select(Question).where(Question.key == key)).unit_address)
-        forwarded = self.about(unit, key, "Đề nghị trả lời", "câu hỏi chuyển đến đơn vị")
-        self.step(f"{self.approver.name} trả lời “Chuyển”; đơn vị {unit} nhận câu hỏi và trả lời")
+        forwarded = self.about(
+            unit, key, self.subject("Đề nghị trả lời câu hỏi của công dân: {title}"), "câu hỏi chuyển đến đơn vị"
+        )
+        self.step(f"{self.approver.name} trả lời “{self.command('Chuyển')}”; đơn vị {unit} nhận câu hỏi và trả lời")
         self.reply(forwarded, unit, "Đơn vị trả lời", ANSWER)
-        to_approve = self.about(self.approver.address, key, "cần duyệt", "câu trả lời chờ duyệt")
-        self.reply(to_approve, self.approver.address, self.approver.name, "Duyệt, đăng")
-        self.about(CITIZEN[1], key, "Trả lời câu hỏi", "câu trả lời gửi công dân")
-        self.step(f"{self.approver.name} trả lời “Duyệt, đăng”; công dân nhận câu trả lời")
+        to_approve = self.about(
+            self.approver.address, key, self.subject("Đơn vị đã trả lời, cần duyệt"), "câu trả lời chờ duyệt"
+        )
+        self.reply(to_approve, self.approver.address, self.approver.name, self.command("Duyệt, đăng"))
+        self.about(CITIZEN[1], key, self.subject("Trả lời câu hỏi: {title}"), "câu trả lời gửi công dân")
+        self.step(f"{self.approver.name} trả lời “{self.command('Duyệt, đăng')}”; công dân nhận câu trả lời")
 
         def post_url():
             def read(db):
@@ -348,7 +363,7 @@ class Story:
         head = self.settings.office_head
 
         def about_late(message: EmailMessage) -> bool:
-            return "QUÁ HẠN" in str(message["Subject"]) and key in text_of(message)
+            return self.subject("QUÁ HẠN") in str(message["Subject"]) and key in text_of(message)
 
         warning = self.mail(head.address, f"thư QUÁ HẠN về {key}", ["ALL"], about_late)
         self.step(f"{head.name} ({head.address}) nhận cảnh báo: “{warning['Subject']}”")
