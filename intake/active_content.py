@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from newsroom.i18n import N_
+
 # Refused outright (the sender is told): programs, scripts and macro-enabled Office files.
 EXECUTABLE_EXTENSIONS = {
     ".exe", ".bat", ".cmd", ".com", ".scr", ".msi", ".msp", ".pif", ".cpl", ".dll", ".sys", ".lnk", ".reg",
@@ -28,7 +30,13 @@ DOWNLOADABLE = {
     ".pdf": "pdf", ".doc": "ole", ".xls": "ole", ".ppt": "ole", ".docx": "zip", ".xlsx": "zip", ".pptx": "zip",
     ".odt": "zip", ".ods": "zip", ".odp": "zip", ".rtf": "rtf", ".txt": "text", ".csv": "text",
 }  # fmt: skip
-ACTIVE_KINDS = {"html": "trang HTML", "svg": "ảnh SVG", "php": "mã PHP", "script": "tệp lệnh", "xml": "tệp XML"}
+ACTIVE_KINDS = {  # catalog texts (intake/refusals.py translates them in the warning)
+    "html": N_("trang HTML"),
+    "svg": N_("ảnh SVG"),
+    "php": N_("mã PHP"),
+    "script": N_("tệp lệnh"),
+    "xml": N_("tệp XML"),
+}
 MARKUP = re.compile(rb"^\s*<(!doctype\s+html|html|head|body|script|iframe|frameset|meta|a\s|div|table|p[\s>])", re.I)
 
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from intake import refusals
+from newsroom.i18n import N_
 
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is plenty; larger is a decompression bomb or a mistake
@@ -26,13 +27,13 @@ PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|Submi
 PDF_ACTIVE_NAMES = {
     "JavaScript": "JavaScript",
     "JS": "JavaScript",
-    "Launch": "lệnh chạy chương trình",
-    "EmbeddedFiles": "tệp nhúng",
-    "EmbeddedFile": "tệp nhúng",
-    "RichMedia": "nội dung đa phương tiện",
-    "SubmitForm": "biểu mẫu gửi đi",
-    "ImportData": "nhập dữ liệu",
-    "GoToE": "tệp nhúng",
+    "Launch": N_("lệnh chạy chương trình"),
+    "EmbeddedFiles": N_("tệp nhúng"),
+    "EmbeddedFile": N_("tệp nhúng"),
+    "RichMedia": N_("nội dung đa phương tiện"),
+    "SubmitForm": N_("biểu mẫu gửi đi"),
+    "ImportData": N_("nhập dữ liệu"),
+    "GoToE": N_("tệp nhúng"),
 }
 
 
@@ -81,7 +82,7 @@ def clean_image(data: bytes, filename: str) -> Cleaned:
             fmt = opened.format or ""
             exif = opened.getexif()
             if len(exif) and (fmt != "TIFF" or any(tag in exif for tag in (0x8825, 0x8769, 0x010F, 0x0110))):
-                gps = ", cả vị trí GPS" if 0x8825 in exif else ""
+                gps = ", " + N_("cả vị trí GPS") if 0x8825 in exif else ""
                 notes.append(("image_metadata_removed", {"name": filename, "gps": gps}))
             animated = frames > 1 and fmt in ("GIF", "PNG", "WEBP")
             if animated:

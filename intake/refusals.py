@@ -19,6 +19,7 @@ from newsroom.i18n import N_, gettext
 @dataclass(frozen=True)
 class Notice:
     message: str  # Vietnamese, with {placeholders}; the catalogs translate it
+    terms: tuple[str, ...] = ()  # values that are catalog texts themselves (or lists of them, joined by ", ")
     answer: str = "hourly"  # refusals: "hourly" (one explanation an hour per sender) or "never"
     level: int = logging.WARNING
 
@@ -92,7 +93,7 @@ WARNINGS: dict[str, Notice] = {
     "image_converted": Notice(
         N_("ảnh {name} đã được chuyển sang {format} để trình duyệt hiển thị được"),
     ),
-    "image_metadata_removed": Notice(N_("ảnh {name}: đã xóa thông tin kèm theo (EXIF{gps})")),
+    "image_metadata_removed": Notice(N_("ảnh {name}: đã xóa thông tin kèm theo (EXIF{gps})"), terms=("gps",)),
     "image_dropped": Notice(N_("đã bỏ ảnh {name}: {reason}")),
     "images_over_limit": Notice(
         N_("tài liệu có {count} ảnh; chỉ giữ {limit} ảnh đầu"),
@@ -103,9 +104,11 @@ WARNINGS: dict[str, Notice] = {
     ),
     "pdf_active": Notice(
         N_("{name}: PDF có nội dung chủ động ({what}); không đăng tệp lên trang, chỉ giữ chữ"),
+        terms=("what",),
     ),
     "active_dropped": Notice(
         N_("đã bỏ tệp {name}: {what} có thể chứa mã chạy được, không đăng lên trang"),
+        terms=("what",),
     ),
     "not_published_type": Notice(
         N_("tệp {name} ({what}) không thuộc loại được đăng để tải về; chỉ lưu trong hồ sơ"),
@@ -113,7 +116,7 @@ WARNINGS: dict[str, Notice] = {
     "filename_changed": Notice(
         N_("tên tệp “{original}” đã được đổi thành “{name}” cho an toàn"),
     ),
-    "html_removed": Notice(N_("nội dung thư: đã bỏ {what} không an toàn")),
+    "html_removed": Notice(N_("nội dung thư: đã bỏ {what} không an toàn"), terms=("what",)),
     "unknown_charset": Notice(
         N_("thư khai báo bảng mã không biết ({charset}); đã đọc như UTF-8/Windows-1258, xin kiểm tra chữ"),
     ),
@@ -136,7 +139,11 @@ WARNINGS: dict[str, Notice] = {
 
 def text(code: str, values: dict | None = None, language: str = "vi") -> str:
     notice = REFUSALS.get(code) or WARNINGS[code]
-    return gettext(language)(notice.message).format(**(values or {}))
+    _ = gettext(language)
+    values = dict(values or {})
+    for name in notice.terms:  # "biểu mẫu, ảnh SVG", ", cả vị trí GPS": each part is a msgid
+        values[name] = ", ".join(_(part) if part else part for part in str(values.get(name, "")).split(", "))
+    return _(notice.message).format(**values)
 
 
 def readme_table() -> str:

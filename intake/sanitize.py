@@ -10,6 +10,8 @@ import re
 
 import nh3
 
+from newsroom.i18n import N_
+
 TAGS = {
     "p",
     "br",
@@ -80,13 +82,15 @@ def _allowed_class(tag: str, attr: str, value: str) -> str | None:
 
 
 ACTIVE_MARKUP = {
-    "mã script": re.compile(r"<script\b", re.IGNORECASE),
-    "khung nhúng (iframe/object/embed)": re.compile(r"<(iframe|frame|object|embed|applet)\b", re.IGNORECASE),
-    "biểu mẫu": re.compile(r"<form\b", re.IGNORECASE),
-    "thuộc tính sự kiện (on…)": re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE),
-    "liên kết javascript:/vbscript:/data:": re.compile(r"(href|src)\s*=\s*[\"']?\s*(javascript|vbscript|data):", re.I),
-    "ảnh lấy từ máy chủ bên ngoài": re.compile(r"<img\b[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//", re.IGNORECASE),
-    "ảnh SVG": re.compile(r"<svg\b", re.IGNORECASE),
+    N_("mã script"): re.compile(r"<script\b", re.IGNORECASE),
+    N_("khung nhúng (iframe/object/embed)"): re.compile(r"<(iframe|frame|object|embed|applet)\b", re.IGNORECASE),
+    N_("biểu mẫu"): re.compile(r"<form\b", re.IGNORECASE),
+    N_("thuộc tính sự kiện (on…)"): re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE),
+    N_("liên kết javascript:/vbscript:/data:"): re.compile(
+        r"(href|src)\s*=\s*[\"']?\s*(javascript|vbscript|data):", re.I
+    ),
+    N_("ảnh lấy từ máy chủ bên ngoài"): re.compile(r"<img\b[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//", re.IGNORECASE),
+    N_("ảnh SVG"): re.compile(r"<svg\b", re.IGNORECASE),
 }
 
 

@@ -5,7 +5,8 @@ Vietnamese is the source language: the msgids are the Vietnamese texts, so "vi" 
 languages have ``newsroom/locale/<lang>/LC_MESSAGES/toasoan.po`` (extracted and updated with Babel, see
 the README's "Languages"). The .po is what is committed; when its compiled .mo is missing or older (a
 fresh clone, an editable install), the catalog is compiled in memory from the .po, so every way of
-running the code reads the same texts.
+running the code reads the same texts. Babel is imported only when a language other than Vietnamese is
+asked for, so a Vietnamese site (and `toasoan inspect`) does not pay for it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from collections.abc import Callable
 from functools import cache
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 SOURCE = "vi"
 DOMAIN = "toasoan"
@@ -38,6 +36,9 @@ def translations(language: str) -> NullTranslations:
     """The translations of one language; Vietnamese, the source, translates to itself."""
     if language == SOURCE:
         return NullTranslations()
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     po, mo = catalog_path(language), catalog_path(language, ".mo")
     if mo.exists() and (not po.exists() or mo.stat().st_mtime >= po.stat().st_mtime):
         with mo.open("rb") as f:

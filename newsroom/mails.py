@@ -20,8 +20,6 @@ from email.utils import format_datetime, make_msgid
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-from babel.numbers import format_decimal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from newsroom import i18n
@@ -58,6 +56,8 @@ def when(moment: datetime | None, tz: str, language: str = "vi") -> str:
     hour = "24:00" if midnight else f"{local:%H:%M}"
     if language == "vi":
         return f"{hour} ngày {day:%d/%m/%Y}"
+    from babel.dates import format_date
+
     return f"{format_date(day, 'd MMMM y', locale=language)}, {hour}"
 
 
@@ -65,6 +65,8 @@ def number(value: float, language: str = "vi") -> str:
     """1.5 as Vietnamese write it: 1,5 (and as the language writes it otherwise)."""
     if language == "vi":
         return f"{value:g}".replace(".", ",")
+    from babel.numbers import format_decimal
+
     return format_decimal(value, locale=language)
 
 
@@ -72,6 +74,8 @@ def dong(amount: int, language: str = "vi") -> str:
     """12.500.000 đ: money as Vietnamese write it; 12,500,000 VND in English."""
     if language == "vi":
         return f"{amount:,} đ".replace(",", ".")
+    from babel.numbers import format_decimal
+
     return f"{format_decimal(amount, locale=language)} VND"
 
 

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from newsroom.i18n import gettext
 
 MONTHS = {"day": 0, "month": 1, "quarter": 3, "half_year": 6, "year": 12}
@@ -106,6 +104,8 @@ class Period:
         _ = gettext(language)
         y, m = self.first.year, self.first.month
         if self.kind in ("day", "month") and language != "vi":
+            from babel.dates import format_date
+
             return format_date(self.first, "d MMMM y" if self.kind == "day" else "MMMM y", locale=language)
         return {
             "day": f"ngày {self.first:%d/%m/%Y}",

@@ -38,3 +38,12 @@ def test_the_readme_lists_every_refusal_from_the_table():
     start, end = "<!-- refusals: generated from intake/refusals.py -->\n", "\n<!-- /refusals -->"
     assert start in text and end in text
     assert text.split(start, 1)[1].split(end, 1)[0] == refusals.readme_table()
+
+
+def test_values_that_are_catalog_texts_are_translated_with_the_notice():
+    """The kinds the sanitiser and the PDF reader name ("biểu mẫu", "cả vị trí GPS") read in the site's language."""
+    values = {"what": "biểu mẫu, ảnh SVG"}
+    assert refusals.text("html_removed", values) == "nội dung thư: đã bỏ biểu mẫu, ảnh SVG không an toàn"
+    assert refusals.text("html_removed", values, "en") == "the message's content: unsafe forms, SVG pictures removed"
+    gps = {"name": "a.jpg", "gps": ", cả vị trí GPS"}
+    assert refusals.text("image_metadata_removed", gps, "en").endswith("(EXIF, including the GPS position) was removed")
