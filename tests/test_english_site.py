@@ -101,9 +101,9 @@ address = "{unit}"
     assert (
         "The item is awaiting the editorial board's approval; deadline under the rules: 25 November 2026, 24:00." in ack
     )
-    notice = site.wait_mail(site.address("truongban"), "To approve")[0]
+    notice = site.wait_mail(site.address("truongban"), "For approval")[0]
     body = english(notice, data)
-    assert "[TS00001] To approve: Hội nghị tổng kết" in str(parsed(notice)["Subject"])
+    assert "[TS00001] For approval: Hội nghị tổng kết" in str(parsed(notice)["Subject"])
     assert "Category:    Conferences, reviews and annual summaries" in body
     assert "Deadline:    25 November 2026, 24:00 (Đ9.3" in body
     assert "  Approve                   publishes the item" in body and "  Reject: <reason>" in body
@@ -122,7 +122,7 @@ address = "{unit}"
             site.department, site.board_box, "Tin: Ra quân mùa hè xanh", body="Đoàn thanh niên ra quân mùa hè xanh."
         )
     )
-    notice = site.wait_mail(site.address("phoban"), "[TS00002] To approve")[0]
+    notice = site.wait_mail(site.address("phoban"), "[TS00002] For approval")[0]
     reason = "The photo is not sharp; please send the original."
     site.deliver(samples.reply(notice, site.address("phoban"), "Trần Thị Bình", f"Reject: {reason}", "outlook_en"))
     rejected = english(site.wait_mail(site.department, "Not approved")[0], [*data, reason])
@@ -168,7 +168,7 @@ address = "{unit}"
     site.deliver(
         samples.submission(site.department, site.board_box, "Tin: Ra quân mùa hè xanh", body="Ra quân mùa hè xanh.")
     )
-    site.wait_mail(site.address("truongban"), "[TS00003] To approve")
+    site.wait_mail(site.address("truongban"), "[TS00003] For approval")
     site.clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=VN))
     overdue = site.wait_mail(site.head, "[Reminder] 1 item OVERDUE: action needed")[0]
     text = english(overdue, data)
