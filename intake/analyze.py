@@ -271,8 +271,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
             conv = safe.converted
             body_html, text, headings = conv.html, conv.text, conv.headings
             warnings.extend_notes(safe.notes)
-            for line in conv.warnings:
-                warnings.add("document_note", text=line)
+            warnings.extend_notes(conv.notes)
             for ref, name, ctype, data in conv.images:
                 files.append(FileData(name, ctype, data, "image", ref))
             docx_done, use = True, "body"

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 
-from intake import document, vietnamese
+from intake import document, refusals, vietnamese
 
 # Element names in Clark notation ("{namespace}name"), as python-docx's qn writes them but cached: a long
 # document asks for the same few dozen names hundreds of thousands of times. Ours, so that importing this
@@ -47,10 +47,15 @@ PICTURES = {qn("w:drawing"), qn("w:pict"), qn("w:object")}
 class Converted:
     html: str
     images: list[tuple[str, str, str, bytes]] = field(default_factory=list)  # (ref, filename, content type, bytes)
-    warnings: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # warnings as codes of intake/refusals.py
     text: str = ""
     headings: list[str] = field(default_factory=list)
     removed: dict[str, list[str]] = field(default_factory=dict)  # what was left out: kind → one entry each
+
+    @property
+    def warnings(self) -> list[str]:
+        """The notes in Vietnamese (``toasoan convert``); intake renders them in the site's language."""
+        return [refusals.text(code, values) for code, values in self.notes]
 
 
 SAFE_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
@@ -134,11 +139,8 @@ class _Converter:
                 texts.setdefault(encoding.removesuffix("_caps"), []).extend(t.text or "" for t in r.iter(qn("w:t")))
         legacy = {enc for enc, parts in texts.items() if vietnamese.looks_legacy("".join(parts))}
         if legacy:
-            self.out.warnings.append(
-                "văn bản gõ bằng phông cũ ("
-                + ", ".join(sorted("TCVN3/ABC" if e == "tcvn3" else "VNI" for e in legacy))
-                + ") đã được chuyển sang Unicode; xin kiểm tra lại chính tả"
-            )
+            fonts = ", ".join(sorted("TCVN3/ABC" if e == "tcvn3" else "VNI" for e in legacy))
+            self.out.notes.append(("legacy_font", {"fonts": fonts}))
         return legacy
 
     def _numbering_formats(self) -> dict[tuple[str, int], str]:
@@ -296,7 +298,7 @@ class _Converter:
         ref = f"docx-image-{n}"
         self.out.images.append((ref, f"anh-{n}.{ext}", content_type, part.blob))
         if content_type not in IMAGE_TYPES:
-            self.out.warnings.append(f"ảnh {n} ở định dạng {content_type}, trình duyệt không hiển thị được")
+            self.out.notes.append(("image_format", {"number": n, "type": content_type}))
         return f'<img src="cid:{ref}" alt="{escape(alt)}">'
 
     # -- blocks -----------------------------------------------------------------------------------

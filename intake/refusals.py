@@ -74,7 +74,10 @@ WARNINGS: dict[str, Notice] = {
     "document_unreadable": Notice(
         N_("không đọc được nội dung {name} ({reason}); tệp được đính kèm"),
     ),
-    "document_note": Notice(N_("{text}")),
+    "legacy_font": Notice(
+        N_("văn bản gõ bằng phông cũ ({fonts}) đã được chuyển sang Unicode; xin kiểm tra lại chính tả")
+    ),
+    "image_format": Notice(N_("ảnh {number} ở định dạng {type}, trình duyệt không hiển thị được")),
     "document_object_removed": Notice(
         N_("{name}: đã bỏ {count} đối tượng nhúng (OLE) trong tài liệu; chỉ giữ ảnh xem trước"),
     ),
