@@ -304,7 +304,7 @@ class Intake:
         if row.purpose == "board_new" and (key := replykey.find(row.subject)):
             return key
         draft = session.get(Draft, row.draft_id)
-        return replykey.make(self.settings.secret.resolve(), draft.key, draft.latest.number)
+        return replykey.make(self.settings.secret.resolve(), self.settings.site_id, draft.key, draft.latest.number)
 
     def _on_auto_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         log.info("thư tự động (bản ghi %s): %s", incoming.id, a.reason)

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsroom import mails, replykey, royalties
@@ -45,6 +45,15 @@ ACTION_NAMES = {"approve": "duyệt", "schedule": "duyệt và hẹn giờ đăn
 
 class DecisionRefused(Exception):
     """A reply that may not change the draft; the message is what the board member is told."""
+
+
+def next_key(session: Session, model: type[Draft], prefix: str) -> str:
+    """The next tracking code of the session's site (TS00001, TS00002…; HD… for questions): each site
+    numbers its own, so a commune's codes are what they were before sites existed."""
+    last = session.scalar(
+        select(model.key).where(model.key != "").order_by(func.length(model.key).desc(), model.key.desc()).limit(1)
+    )
+    return f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:05d}"
 
 
 def audit(session: Session, draft: Draft | None, actor: str, event: str, now: datetime, **detail: Any) -> None:
@@ -80,7 +89,7 @@ def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage
 
 
 def reply_token(settings: Settings, draft: Draft, revision: int) -> replykey.ReplyKey:
-    return replykey.make(settings.secret.resolve(), draft.key, revision)
+    return replykey.make(settings.secret.resolve(), settings.site_id, draft.key, revision)
 
 
 def _origin_message_id(session: Session, draft: Draft) -> str | None:
@@ -241,7 +250,7 @@ def open_draft(
     """A submission becomes a draft in review (or held), the sender is acknowledged and the board told;
     ``repealed``: published posts of the documents it repeals or replaces (newsroom/repeal.py)."""
     draft = Draft(
-        key="",
+        key=next_key(session, Draft, "TS"),
         status="held" if sub.held_reason else "in_review",
         category=sub.category,
         urgency=sub.urgency,
@@ -260,7 +269,6 @@ def open_draft(
         draft.deadline_start, draft.deadline_start_event = deadline.start, deadline.start_event
     session.add(draft)
     session.flush()
-    draft.key = f"TS{draft.id:05d}"
     revision = _add_revision(session, archive, draft, sub, incoming, now)
     audit(
         session,
@@ -774,7 +782,7 @@ def mark_removed(session: Session, settings: Settings, draft: Draft, now: dateti
 
 def address_failed(session: Session, settings: Settings, address: str, reason: str, now: datetime) -> None:
     """A bounce for mail we sent: remember the address, and tell the office once."""
-    row = session.get(FailingAddress, address)
+    row = session.scalar(select(FailingAddress).where(FailingAddress.address == address))
     if row is None:
         row = FailingAddress(address=address, reason=reason[:1000], first_failed_at=now, last_failed_at=now)
         session.add(row)

@@ -56,7 +56,7 @@ class Daemon:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.database)
         migrate(self.engine)
-        self.factory = session_factory(self.engine)
+        self.factory = session_factory(self.engine, settings.site_id)
         self.archive = Archive(settings.data_dir / "archive")
         self.calendar = WorkingCalendar(settings.calendar, settings.timezone)
         deadlines = deadline_function(settings, self.calendar)

@@ -333,7 +333,7 @@ def cmd_drafts(args) -> int:
     migrate(engine)
     tz = settings.timezone
     now = _clock(args)()
-    with session_factory(engine)() as session:
+    with session_factory(engine, settings.site_id)() as session:
         if args.action == "list":
             for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
                 print(
@@ -386,7 +386,7 @@ def _database(settings: Settings):
 
     engine = make_engine(settings.database)
     migrate(engine)
-    return session_factory(engine)
+    return session_factory(engine, settings.site_id)
 
 
 def cmd_report(args) -> int:
