@@ -6,9 +6,11 @@ clears it when done. A daemon that dies stops renewing, so its rows are free aga
 (seconds, not minutes), and the same daemon restarted takes back its own claims at once (``take_back``),
 being known by a stable name: the host and a configured instance (``holder_identity``).
 
-Claiming is one statement, ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id``: on PostgreSQL the
-inner SELECT is ``FOR UPDATE SKIP LOCKED``, so claimers skip each other's rows instead of waiting; on
-SQLite the statement runs under the database's single write lock, which serialises claimers.
+Claiming on PostgreSQL is ``SELECT … LIMIT n FOR UPDATE SKIP LOCKED`` then ``UPDATE`` of the rows it
+locked, in one transaction: claimers skip each other's rows instead of waiting. (Not the one-statement
+``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``: PostgreSQL may evaluate that subquery
+more than once and claim more than n rows, which the tests saw.) On SQLite that one statement is right:
+it runs under the database's single write lock, which serialises claimers.
 
 Work that one daemon at a time does for a site (a deadline sweep, the periodic jobs) holds a *lease row*
 (``records.Lease``, one per site and name) with the same holder, lease and renewal (``exclusive``).
@@ -89,11 +91,13 @@ def claim(
             .order_by(model.id)
             .limit(limit)
         )
-        if session.bind.dialect.name == "postgresql":
-            free = free.with_for_update(skip_locked=True)
+        if session.bind.dialect.name == "postgresql":  # lock them first: other claimers skip them
+            chosen = model.id.in_(list(session.scalars(free.with_for_update(skip_locked=True))))
+        else:  # one statement, under SQLite's single write lock
+            chosen = model.id.in_(free.scalar_subquery())
         claimed = session.scalars(
             update(model)
-            .where(model.id.in_(free.scalar_subquery()))
+            .where(chosen)
             .values({queue.until: now + lease, queue.holder: holder})
             .returning(model.id)
             .execution_options(synchronize_session=False)

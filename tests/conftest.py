@@ -96,9 +96,18 @@ class Site:
     """One site: its people (with real mailboxes), its configuration file, and the daemon when started."""
 
     def __init__(
-        self, root: Path, dovecot, smtp_server, cms: dict, preset: str = "kep", extra: str = "", top: str = ""
+        self,
+        root: Path,
+        dovecot,
+        smtp_server,
+        cms: dict,
+        preset: str = "kep",
+        extra: str = "",
+        top: str = "",
+        database: str | None = None,
     ):
-        """``top``: top-level TOML keys; ``extra``: tables appended after the rest."""
+        """``top``: top-level TOML keys; ``extra``: tables appended after the rest; ``database``: a URL
+        another site uses too (a province's sites share one database, each with its ``site_id``)."""
         n = next(_counter)
         self.domain = f"t{n}-{secrets.token_hex(3)}.kep.gov.vn"
         self.dovecot, self.smtp = dovecot, smtp_server
@@ -172,6 +181,8 @@ addresses = ["{self.department}"]
             encoding="utf-8",
         )
         self.settings = load_settings(self.config)
+        if database is not None:
+            self.settings = self.settings.model_copy(update={"database_url": database})
         self.clock = ManualClock(SCENARIO_START)
         self.daemon = None
         self._thread = None
@@ -226,10 +237,13 @@ addresses = ["{self.department}"]
 def site_factory(tmp_path, dovecot, smtp_server):
     sites = []
 
-    def make(cms: dict | None = None, preset: str = "kep", extra: str = "", top: str = "") -> Site:
+    def make(
+        cms: dict | None = None, preset: str = "kep", extra: str = "", top: str = "", database: str | None = None
+    ) -> Site:
         root = tmp_path / f"site{len(sites)}"
         root.mkdir()
-        site = Site(root, dovecot, smtp_server, cms or {"kind": "folder", "folder": "site"}, preset, extra, top)
+        cms = cms or {"kind": "folder", "folder": "site"}
+        site = Site(root, dovecot, smtp_server, cms, preset, extra, top, database)
         sites.append(site)
         return site
 
