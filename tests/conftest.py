@@ -125,6 +125,9 @@ class Site:
         (root / "secrets" / "reply-key").write_text(secrets.token_hex(32))
         (root / "secrets" / "imap").write_text(dovecot.users[self.board_box])
         (root / "secrets" / "smtp").write_text(smtp_server.password)
+        if database is not None:
+            (root / "secrets" / "database").write_text(database)
+            extra += '\n[database]\nurl_file = "secrets/database"\n'
         cms = dict(cms)
         if "password" in cms:
             (root / "secrets" / "cms").write_text(cms.pop("password"))
@@ -181,8 +184,6 @@ addresses = ["{self.department}"]
             encoding="utf-8",
         )
         self.settings = load_settings(self.config)
-        if database is not None:
-            self.settings = self.settings.model_copy(update={"database_url": database})
         self.clock = ManualClock(SCENARIO_START)
         self.daemon = None
         self._thread = None
