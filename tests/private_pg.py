@@ -14,24 +14,17 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 
 import pytest
 
-from tests.servers.common import missing, remove_folder, temp_folder
+from tests.servers.common import free_port, missing, remove_folder, temp_folder
 
 _names = itertools.count(1)
 
 
 def _program(name: str) -> str | None:
     return shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _owner() -> dict:
@@ -52,7 +45,7 @@ def private_postgres():
     initdb, pg_ctl = _program("initdb"), _program("pg_ctl")
     if not initdb or not pg_ctl:
         missing("PostgreSQL", "initdb/pg_ctl not on PATH (apt-get install postgresql)")
-    root, port, owner = temp_folder("claims-pg"), _free_port(), _owner()
+    root, port, owner = temp_folder("claims-pg"), free_port(), _owner()
     if owner:
         os.chown(root, owner["user"], owner["group"])
     data = root / "data"

@@ -12,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from newsroom import claims, outbox
+from newsroom import claims, mails, outbox, workflow
 from newsroom.clock import ManualClock
 from newsroom.db import make_engine, migrate, session_factory
-from newsroom.records import OutboxMail
+from newsroom.records import Lease, OutboxMail
+from tests import samples
 from tests.conftest import wait_until
 from tests.private_pg import private_postgres  # noqa: F401 - the fixture
 
@@ -174,3 +175,61 @@ def test_notify_wakes_a_listener_at_once(factory):
     finally:
         listener.stop()
         thread.join(5)
+
+
+def queue_notice(site, factory, subject: str) -> int:
+    """A mail to the site's department queued at the site's present moment."""
+    now = site.clock()
+    with factory.begin() as session:
+        msg = mails.compose(
+            site.settings,
+            "refused",
+            [site.department],
+            subject,
+            {"address": site.department, "name": "", "subject": subject, "reason": "thử"},
+            now=now,
+        )
+        row = workflow.queue(session, None, "refused", msg, now)
+        session.flush()
+        return row.id
+
+
+def test_a_restarted_daemon_sends_at_once_what_it_had_claimed(site_factory):
+    """The daemon died holding a claim on one mail (its own name) and another daemon died holding one: the
+    first goes out as soon as the daemon is back, the second when its holder's lease ends (30 s)."""
+    site = site_factory()
+    engine = make_engine(site.settings.database)
+    migrate(engine)
+    factory = session_factory(engine, site.settings.site_id)
+    mine = queue_notice(site, factory, "Thư của tiến trình này")
+    assert claims.claim(factory, QUEUE, claims.holder_identity(), site.clock(), limit=1) == [mine]
+    theirs = queue_notice(site, factory, "Thư của tiến trình khác")
+    assert claims.claim(factory, QUEUE, "may-khac:toasoan", site.clock(), limit=1) == [theirs]
+    engine.dispose()
+    site.start()
+    site.wait_mail(site.department, "Thư của tiến trình này")
+    site.clock.advance(seconds=29)
+    with pytest.raises(AssertionError):
+        site.wait_mail(site.department, "Thư của tiến trình khác", timeout=2)
+    site.clock.advance(seconds=2)
+    site.wait_mail(site.department, "Thư của tiến trình khác")
+    site.settle()
+
+
+def test_a_site_on_postgresql_publishes_through_claims(site_factory, private_postgres):  # noqa: F811
+    """The daemon on PostgreSQL: a submission acknowledged, approved and published once, by the claims."""
+    site = site_factory(database=private_postgres())
+    site.start()
+    site.deliver(samples.submission(site.department, site.board_box, "Tin: Ra quân mùa hè xanh"))
+    [notice] = site.wait_mail(site.address("truongban"), "Cần duyệt")
+    site.deliver(samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt"))
+    site.wait_mail(site.address("truongban"), "Đã đăng")
+    site.settle()
+    assert len(list(site.settings.cms.folder.glob("*.html"))) == 1
+    engine = make_engine(site.settings.database)
+    try:
+        with session_factory(engine)() as session:
+            assert session.scalars(select(OutboxMail.status).distinct()).all() == ["sent"]
+            assert session.scalars(select(Lease.until).distinct()).all() == [None]  # sweeps let go of their leases
+    finally:
+        engine.dispose()
