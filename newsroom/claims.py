@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from newsroom.clock import Clock
+from newsroom.db import site_of
 from newsroom.records import Lease
 
 log = logging.getLogger("toasoan.claims")
@@ -68,10 +69,6 @@ class Queue:
         return f"toasoan_{self.name}"
 
 
-def _site(session: Session) -> str:
-    return session.info["site_id"]
-
-
 def pending(factory: sessionmaker[Session], queue: Queue, now: datetime) -> bool:
     """Is a row due at ``now``, claimed or not? (In progress counts as due: ``Daemon.idle``.)"""
     with factory() as session:
@@ -87,7 +84,7 @@ def claim(
     with factory.begin() as session:
         free = (
             select(model.id)
-            .where(model.site_id == _site(session), *queue.due(now), or_(queue.until.is_(None), queue.until < now))
+            .where(model.site_id == site_of(session), *queue.due(now), or_(queue.until.is_(None), queue.until < now))
             .order_by(model.id)
             .limit(limit)
         )
@@ -113,7 +110,8 @@ def renew(
     with factory.begin() as session:
         return session.execute(
             update(model)
-            .where(model.site_id == _site(session), model.id.in_(ids), queue.holder == holder, queue.until.is_not(None))
+            .where(model.site_id == site_of(session), model.id.in_(ids), queue.holder == holder)
+            .where(queue.until.is_not(None))
             .values({queue.until: now + lease})
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -128,13 +126,13 @@ def take_back(factory: sessionmaker[Session], queues: Collection[Queue], holder:
             model = queue.model
             freed += session.execute(
                 update(model)
-                .where(model.site_id == _site(session), queue.holder == holder, queue.until.is_not(None))
+                .where(model.site_id == site_of(session), queue.holder == holder, queue.until.is_not(None))
                 .values({queue.until: None})
                 .execution_options(synchronize_session=False)
             ).rowcount
         freed += session.execute(
             update(Lease)
-            .where(Lease.site_id == _site(session), Lease.holder == holder, Lease.until.is_not(None))
+            .where(Lease.site_id == site_of(session), Lease.holder == holder, Lease.until.is_not(None))
             .values(until=None)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -180,7 +178,7 @@ def _repeating(seconds: float, step: Callable[[], Awaitable[None]]) -> Iterator[
 def hold(factory: sessionmaker[Session], name: str, holder: str, now: datetime, lease: timedelta = LEASE) -> bool:
     """Take (or renew) the site's lease row ``name`` for ``holder``, unless another holds it unexpired."""
     with factory.begin() as session:
-        site = _site(session)
+        site = site_of(session)
         taken = session.execute(
             update(Lease)
             .where(
@@ -195,7 +193,7 @@ def hold(factory: sessionmaker[Session], name: str, holder: str, now: datetime, 
         return True
     try:
         with factory.begin() as session:
-            session.add(Lease(site_id=_site(session), name=name, holder=holder, until=now + lease))
+            session.add(Lease(site_id=site_of(session), name=name, holder=holder, until=now + lease))
         return True
     except IntegrityError:  # another daemon holds it
         return False
@@ -205,7 +203,7 @@ def let_go(factory: sessionmaker[Session], name: str, holder: str) -> None:
     with factory.begin() as session:
         session.execute(
             update(Lease)
-            .where(Lease.site_id == _site(session), Lease.name == name, Lease.holder == holder)
+            .where(Lease.site_id == site_of(session), Lease.name == name, Lease.holder == holder)
             .values(until=None)
             .execution_options(synchronize_session=False)
         )
@@ -244,7 +242,7 @@ def notify_on_commit(factory: sessionmaker[Session], queues: Collection[Queue]) 
         for queue in queues:
             if any(isinstance(row, queue.model) and queue.wakes(row) for row in rows):
                 session.execute(
-                    text("SELECT pg_notify(:channel, :site)"), {"channel": queue.channel, "site": _site(session)}
+                    text("SELECT pg_notify(:channel, :site)"), {"channel": queue.channel, "site": site_of(session)}
                 )
 
 
