@@ -156,12 +156,14 @@ def test_claims_and_leases_belong_to_their_site(factory):
     assert claims.hold(other, "sweep:escalation", "host:b", NOW)  # the same sweep of another site
 
 
-def test_notify_wakes_a_listener_at_once(factory):
-    if factory.kw["bind"].dialect.name != "postgresql":
-        pytest.skip("SQLite has one daemon, which wakes itself")
+def test_notify_wakes_a_listener_at_once(private_postgres):  # noqa: F811
+    """PostgreSQL only: SQLite has one daemon, which wakes itself."""
+    engine = make_engine(private_postgres())
+    migrate(engine)
+    factory = session_factory(engine, "a")
     claims.notify_on_commit(factory, [QUEUE])
     heard: list[tuple[str, str]] = []
-    url = factory.kw["bind"].url.render_as_string(hide_password=False)
+    url = engine.url.render_as_string(hide_password=False)
     listener = claims.Listener(url, [QUEUE], lambda queue, site: heard.append((queue, site)))
     thread = threading.Thread(target=listener.run, daemon=True)
     thread.start()
@@ -175,6 +177,7 @@ def test_notify_wakes_a_listener_at_once(factory):
     finally:
         listener.stop()
         thread.join(5)
+        engine.dispose()
 
 
 def queue_notice(site, factory, subject: str) -> int:
