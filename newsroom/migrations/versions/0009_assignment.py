@@ -28,5 +28,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("drafts", schema=None) as batch_op:
         batch_op.drop_index("ix_drafts_assignee_address")
-        for column in ("assigned_at", "assignee_name", "assignee_address", "publish_alerted_at", "publish_failing_since"):
+        for column in (
+            "assigned_at",
+            "assignee_name",
+            "assignee_address",
+            "publish_alerted_at",
+            "publish_failing_since",
+        ):
             batch_op.drop_column(column)
