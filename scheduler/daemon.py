@@ -29,7 +29,7 @@ from publisher.cms import Cms
 from publisher.folder import FolderCms
 from publisher.service import Publisher, publisher_due
 from publisher.wordpress import WordPress
-from scheduler import escalation, periodic, question_deadlines
+from scheduler import escalation, periodic, question_deadlines, silence
 from scheduler.calendar import WorkingCalendar
 from scheduler.deadlines import deadline_function
 
@@ -115,7 +115,7 @@ class Daemon:
         then the publisher and the outbox look too, for posts scheduled for a time that has now come."""
         while not self.stopping.is_set():
             started, generation = self.clock(), self.generation
-            for sweep in (escalation.sweep, question_deadlines.sweep):
+            for sweep in (escalation.sweep, question_deadlines.sweep, silence.sweep):
                 try:
                     await asyncio.to_thread(sweep, self.settings, self.calendar, self.factory, started)
                 except Exception:
