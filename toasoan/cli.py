@@ -338,7 +338,8 @@ def cmd_drafts(args) -> int:
             for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
                 print(
                     f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
-                    f"hạn {when(d.deadline_at, tz):22} {_time_left(d, now):16} {d.title[:60]}"
+                    f"hạn {when(d.deadline_at, tz):22} {_time_left(d, now):16} "
+                    f"giao {(d.assignee_name or '—')[:22]:22} {d.title[:60]}"
                 )
             return 0
         draft = session.scalar(select(Draft).where(Draft.key == args.key.upper()))
@@ -355,6 +356,8 @@ def cmd_drafts(args) -> int:
             f" {_time_left(draft, now)}".rstrip()
         )
         print(f"  người gửi {draft.sender_name} <{draft.sender_address}>; đơn vị {draft.department or '—'}")
+        if draft.assignee_address:
+            print(f"  giao cho {draft.assignee_name} <{draft.assignee_address}> lúc {when(draft.assigned_at, tz)}")
         print(f"  bài đăng {draft.post_url or '—'}")
         print("bản:")
         for revision in draft.revisions:
@@ -489,7 +492,11 @@ def _report_period(args) -> int:
     )
     if report.questions:
         print(f"  câu hỏi của công dân {report.questions}, trả lời đúng hạn {report.questions_on_time}")
-    for title, rows in (("theo quy tắc", report.by_rule), ("theo đơn vị", report.by_unit)):
+    for title, rows in (
+        ("theo quy tắc", report.by_rule),
+        ("theo đơn vị", report.by_unit),
+        ("theo người được giao", report.by_assignee),
+    ):
         print(f"Đúng hạn {title}:")
         for r in rows:
             print(f"  {r.group[:50]:50} {r.items:4} bài, đúng hạn {r.on_time}, trễ {r.late}, chưa đến hạn {r.pending}")
