@@ -6,6 +6,8 @@ day while overdue), and sends each person one digest listing all their items. Or
 measured in office time and escalated only inside office hours; urgent items (an urgency stamp, or a
 rule in wall-clock hours) are measured and escalated around the clock. Every (draft, step, person) is
 recorded, so a restart never sends a step twice; "Đã nhận" stops the daily repeats for that person.
+A draft assigned by "Giao: <member>" sends the board's step to its assignee alone and adds the assignee to
+the later steps (``step_recipients``).
 """
 
 from __future__ import annotations

@@ -213,6 +213,22 @@ def cmd_presets(args) -> int:
             print(
                 f"  định mức {settings.quota.items_per_month} tin, bài/tháng mỗi thành viên ({settings.quota.article})"
             )
+        alert = settings.notices.publishing
+        print(
+            f"  đăng lỗi: báo {', '.join(alert.to)} sau {alert.after_failures} lần hoặc {alert.after_minutes:g} phút"
+            f" ({alert.article or 'mặc định'})"
+        )
+        for rule_id, rule in settings.notices.silence.items():
+            units = {"hours": "giờ", "working_hours": "giờ hành chính", "days": "ngày", "working_days": "ngày làm việc"}
+            days = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+            when = (
+                f"không có bài mới trong {rule.amount:g} {units[rule.unit]}"
+                if rule.kind == "no_post"
+                else f"chưa đăng {rule.category} “{'/'.join(rule.title_words)}” trước {rule.time} {days[rule.weekday]}"
+            )
+            print(f"  cảnh báo {rule_id}: {when} → {', '.join(rule.to)} ({rule.article})")
+        if settings.assignment.roles:
+            print(f"  giao bài: {', '.join(settings.assignment.roles)} ({settings.assignment.article})")
     return 0
 
 
