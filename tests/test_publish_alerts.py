@@ -58,3 +58,27 @@ def test_failing_publication_is_told_once_and_its_recovery_once(site_factory, wo
     )
     assert len(failure_mails) == 1 and len(recovery_mails) == 1
     assert str(failure_mails[0]["To"]) == str(recovery_mails[0]["To"]) == f"{site.head}, {site.address('truongban')}"
+
+
+def test_failing_for_the_presets_minutes_is_told_once_even_below_the_count(site_factory, wordpress, smtp_server):
+    """With ten failures allowed, the 30 minutes of the preset decide: failures at 0, 1, 3, 7, 15 and 31 minutes
+    (the back-off), the office is told at the sixth, at 09:31, once; nothing at the fifth (15 minutes)."""
+    site = site_factory(
+        cms={"kind": "wordpress", "url": wordpress.url, "username": wordpress.user, "password": "sai mat khau"},
+        extra="[notices.publishing]\nafter_failures = 10\n",
+    )
+    site.start()
+    notice = submit(site, "Tin: Hội thi văn nghệ")
+    site.deliver(samples.reply(notice, site.address("truongban"), "Nguyễn Văn An", "Duyệt"))
+    wait_until(lambda: events(site, "publish_failed") == 1, 60)
+    for failures, delay in enumerate((1, 2, 4, 8, 16), start=2):
+        site.settle()
+        assert not sent(smtp_server, site, "[Sự cố đăng bài]")
+        site.clock.advance(minutes=delay)
+        wait_until(lambda n=failures: events(site, "publish_failed") == n, 60)
+    [mail] = site.wait_mail(site.head, "[Sự cố đăng bài] [TS00001] chưa đăng được sau 6 lần thử")
+    assert "Số lần thử:      6, từ 09:00 ngày 23/11/2026 đến 09:31 ngày 23/11/2026" in text_of(mail)
+    site.clock.advance(minutes=32)
+    wait_until(lambda: events(site, "publish_failed") == 7, 60)
+    site.settle()
+    assert len(sent(smtp_server, site, "[Sự cố đăng bài]")) == 1 and not sent(smtp_server, site, "[Đã khắc phục]")
