@@ -110,6 +110,11 @@ class Draft(SiteOwned, Base):
     clock_paused_at: Mapped[datetime | None]  # waiting on the submitter; the deadline moves on resume
     publish_at: Mapped[datetime | None]  # "Đăng lúc …": not before this moment
     post_removed_at: Mapped[datetime | None]  # the CMS took the post down after "Gỡ"
+    publish_failing_since: Mapped[datetime | None]  # the first failure of the present run of failures
+    publish_alerted_at: Mapped[datetime | None]  # the office was told it keeps failing; told again on recovery
+    assignee_address: Mapped[str | None] = mapped_column(String(320), index=True)  # "Giao: …" (Đắk Mar Đ10.3)
+    assignee_name: Mapped[str | None] = mapped_column(String(300))
+    assigned_at: Mapped[datetime | None]
 
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="draft", order_by="Revision.number", cascade="all, delete-orphan"

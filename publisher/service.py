@@ -82,7 +82,9 @@ class Publisher:
         now = self.clock()
         with self.factory.begin() as session:
             draft = session.get(Draft, draft_id)
-            workflow.publish_failed(session, draft, error, now + retry_delay(draft.publish_attempts), now)
+            workflow.publish_failed(
+                session, self.settings, draft, error, now + retry_delay(draft.publish_attempts), now
+            )
 
     def _load(self, draft_id: int) -> tuple[Draft, list[StoredFile]]:
         with self.factory() as session:

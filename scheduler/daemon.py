@@ -32,7 +32,7 @@ from publisher.cms import Cms
 from publisher.folder import FolderCms
 from publisher.service import Publisher, publisher_due
 from publisher.wordpress import WordPress
-from scheduler import escalation, periodic, question_deadlines
+from scheduler import escalation, periodic, question_deadlines, silence
 from scheduler.calendar import WorkingCalendar
 from scheduler.deadlines import deadline_function
 
@@ -129,6 +129,8 @@ class Daemon:
         sweeps = {
             "escalation": functools.partial(escalation.sweep, self.settings, self.calendar, self.factory),
             "questions": functools.partial(question_deadlines.sweep, self.settings, self.calendar, self.factory),
+            # no post for days, no weekly schedule by Monday: the preset's silence rules
+            "silence": functools.partial(silence.sweep, self.settings, self.calendar, self.factory),
             # royalty list, reports, quota reminder, backup: each period once
             "periodic": functools.partial(periodic.run_due, self.settings, self.factory),
         }
