@@ -20,7 +20,8 @@ from newsroom.i18n import N_, gettext
 class Notice:
     message: str  # Vietnamese, with {placeholders}; the catalogs translate it
     terms: tuple[str, ...] = ()  # values that are catalog texts themselves (or lists of them, joined by ", ")
-    answer: str = "hourly"  # refusals: "hourly" (one explanation an hour per sender) or "never"
+    answer: str = "hourly"  # refusals: "hourly" (one explanation an hour per sender), "never", or "each" (a
+    #                          board member's command that changes nothing is answered every time)
     level: int = logging.WARNING
 
 
@@ -58,6 +59,21 @@ REFUSALS: dict[str, Notice] = {
             "thư có dạng trả lời nhưng không ứng với bài hay câu hỏi nào của Ban biên tập; nếu muốn gửi tin bài, "
             "xin gửi một thư mới kèm nội dung hoặc tệp"
         ),
+    ),
+    "assign_not_allowed": Notice(
+        N_("Vai trò “{role}” không được giao bài; theo {article}, việc phân công do {roles} thực hiện"),
+        answer="each",
+    ),
+    "assign_unknown_member": Notice(
+        N_(
+            "Không tìm thấy thành viên “{name}” trong Ban biên tập; xin trả lời “Giao: <họ tên, địa chỉ thư hoặc "
+            "tên đăng nhập>” với một trong: {members}"
+        ),
+        answer="each",
+    ),
+    "assign_closed": Notice(
+        N_("Bài {key} đang ở trạng thái “{status}”; chỉ giao được bài chưa được quyết định"),
+        answer="each",
     ),
     "reply_no_draft_board": Notice(
         N_(
@@ -153,6 +169,6 @@ def readme_table() -> str:
     """The README's list of refusals, generated from the table (tests/test_refusals.py keeps them equal)."""
     rows = ["| code | lý do (gửi người gửi) | reason | answered |", "|---|---|---|---|"]
     for code, notice in REFUSALS.items():
-        answered = "once an hour" if notice.answer == "hourly" else "never"
+        answered = {"hourly": "once an hour", "each": "each time (board members)"}.get(notice.answer, "never")
         rows.append(f"| `{code}` | {notice.message} | {gettext('en')(notice.message)} | {answered} |")
     return "\n".join(rows)

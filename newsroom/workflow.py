@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsroom import i18n, mails, replykey, royalties
@@ -46,6 +46,15 @@ ACTION_NAMES = {"approve": N_("duyệt"), "schedule": N_("duyệt và hẹn gi�
 
 class DecisionRefused(Exception):
     """A reply that may not change the draft; the message is what the board member is told."""
+
+
+def next_key(session: Session, model: type[Draft], prefix: str) -> str:
+    """The next tracking code of the session's site (TS00001, TS00002…; HD… for questions): each site
+    numbers its own, so a commune's codes are what they were before sites existed."""
+    last = session.scalar(
+        select(model.key).where(model.key != "").order_by(func.length(model.key).desc(), model.key.desc()).limit(1)
+    )
+    return f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:05d}"
 
 
 def audit(session: Session, draft: Draft | None, actor: str, event: str, now: datetime, **detail: Any) -> None:
@@ -86,7 +95,7 @@ def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage
 
 
 def reply_token(settings: Settings, draft: Draft, revision: int) -> replykey.ReplyKey:
-    return replykey.make(settings.secret.resolve(), draft.key, revision)
+    return replykey.make(settings.secret.resolve(), settings.site_id, draft.key, revision)
 
 
 def _origin_message_id(session: Session, draft: Draft) -> str | None:
@@ -249,7 +258,7 @@ def open_draft(
     """A submission becomes a draft in review (or held), the sender is acknowledged and the board told;
     ``repealed``: published posts of the documents it repeals or replaces (newsroom/repeal.py)."""
     draft = Draft(
-        key="",
+        key=next_key(session, Draft, "TS"),
         status="held" if sub.held_reason else "in_review",
         category=sub.category,
         urgency=sub.urgency,
@@ -268,7 +277,6 @@ def open_draft(
         draft.deadline_start, draft.deadline_start_event = deadline.start, deadline.start_event
     session.add(draft)
     session.flush()
-    draft.key = f"TS{draft.id:05d}"
     revision = _add_revision(session, archive, draft, sub, incoming, now)
     audit(
         session,
@@ -688,6 +696,7 @@ def mark_published(session: Session, settings: Settings, draft: Draft, post_id: 
     move(session, draft, "publish", "toasoan", now, settings.language)
     draft.post_id, draft.post_url, draft.published_at = post_id, url, now
     draft.publish_lease_until, draft.publish_error = None, None
+    _publishing_recovered(session, settings, draft, now)
     late = ""
     if draft.deadline_at is not None:
         on_time = now <= draft.deadline_at
@@ -725,6 +734,7 @@ def mark_corrected(session: Session, settings: Settings, draft: Draft, url: str,
     move(session, draft, "publish", "toasoan", now, settings.language)
     draft.post_url = url
     draft.publish_lease_until, draft.publish_error = None, None
+    _publishing_recovered(session, settings, draft, now)
     subject = f"[{draft.key}] " + _("Đã đính chính: {title}").format(title=draft.title)
     context = {
         "deadline_text": _("Bài đã được cập nhật theo bản {number} (đính chính), cùng địa chỉ.").format(
@@ -736,10 +746,16 @@ def mark_corrected(session: Session, settings: Settings, draft: Draft, url: str,
     audit(session, draft, "toasoan", "corrected", now, post_id=draft.post_id, url=url, revision=draft.latest.number)
 
 
-def publish_failed(session: Session, draft: Draft, error: str, retry_at: datetime, now: datetime) -> None:
+def publish_failed(
+    session: Session, settings: Settings, draft: Draft, error: str, retry_at: datetime, now: datetime
+) -> None:
+    """A failed attempt, retried at ``retry_at``. When the post has failed the preset's number of times, or
+    for its number of minutes, the office is told once (not at every retry); ``_publishing_recovered`` tells
+    it again when the post goes out."""
     draft.publish_attempts += 1
     draft.publish_error = _redact(error)[:2000]
     draft.publish_next_at, draft.publish_lease_until = retry_at, None
+    draft.publish_failing_since = draft.publish_failing_since or now
     audit(
         session,
         draft,
@@ -749,6 +765,58 @@ def publish_failed(session: Session, draft: Draft, error: str, retry_at: datetim
         error=draft.publish_error,
         attempt=draft.publish_attempts,
     )
+    alert = settings.notices.publishing
+    long_enough = now - draft.publish_failing_since >= timedelta(minutes=alert.after_minutes)
+    if draft.publish_alerted_at is None and (draft.publish_attempts >= alert.after_failures or long_enough):
+        draft.publish_alerted_at = now
+        _ = i18n.gettext(settings.language)
+        _to_office(
+            session,
+            settings,
+            draft,
+            "publish_failing",
+            "[{}] [{}] ".format(_("Sự cố đăng bài"), draft.key)
+            + _("chưa đăng được sau {count} lần thử: {title}").format(count=draft.publish_attempts, title=draft.title),
+            now,
+            retry_at=retry_at,
+        )
+
+
+def _publishing_recovered(session: Session, settings: Settings, draft: Draft, now: datetime) -> None:
+    """The post went out (or came down) after failures: the office, told of them, is told it is over."""
+    if draft.publish_alerted_at is not None:
+        _ = i18n.gettext(settings.language)
+        done = (
+            _("đã gỡ được sau {count} lần thử thất bại: {title}")
+            if draft.status == "unpublished"
+            else _("đã đăng được sau {count} lần thử thất bại: {title}")
+        )
+        _to_office(
+            session,
+            settings,
+            draft,
+            "publish_recovered",
+            "[{}] [{}] ".format(_("Đã khắc phục"), draft.key)
+            + done.format(count=draft.publish_attempts, title=draft.title),
+            now,
+        )
+    draft.publish_attempts, draft.publish_failing_since, draft.publish_alerted_at = 0, None, None
+
+
+def _to_office(session, settings, draft, template, subject, now, **ctx) -> None:
+    """One mail to the people ``[notices.publishing] to`` names (the operator, the office head)."""
+    to = settings.people(settings.notices.publishing.to)
+    msg = mails.compose(
+        settings,
+        template,
+        [p.address for p in to],
+        subject,
+        {"draft": draft, "people": to, "alert": settings.notices.publishing, "now": now, **ctx},
+        thread_root=draft.thread_root,
+        now=now,
+    )
+    queue(session, draft, template, msg, now)
+    audit(session, draft, "toasoan", template, now, to=[p.address for p in to])
 
 
 def _redact(text: str) -> str:
@@ -826,6 +894,7 @@ def mark_removed(session: Session, settings: Settings, draft: Draft, now: dateti
     """The CMS took the post down after "Gỡ": sender and board are told."""
     draft.post_removed_at = now
     draft.publish_lease_until, draft.publish_error = None, None
+    _publishing_recovered(session, settings, draft, now)
     last = next((d for d in reversed(draft.decisions) if d.action == "unpublish"), None)
     _ = i18n.gettext(settings.language)
     subject = f"[{draft.key}] " + _("Đã gỡ: {title}").format(title=draft.title)
@@ -836,7 +905,7 @@ def mark_removed(session: Session, settings: Settings, draft: Draft, now: dateti
 
 def address_failed(session: Session, settings: Settings, address: str, reason: str, now: datetime) -> None:
     """A bounce for mail we sent: remember the address, and tell the office once."""
-    row = session.get(FailingAddress, address)
+    row = session.scalar(select(FailingAddress).where(FailingAddress.address == address))
     if row is None:
         row = FailingAddress(address=address, reason=reason[:1000], first_failed_at=now, last_failed_at=now)
         session.add(row)

@@ -96,9 +96,18 @@ class Site:
     """One site: its people (with real mailboxes), its configuration file, and the daemon when started."""
 
     def __init__(
-        self, root: Path, dovecot, smtp_server, cms: dict, preset: str = "kep", extra: str = "", top: str = ""
+        self,
+        root: Path,
+        dovecot,
+        smtp_server,
+        cms: dict,
+        preset: str = "kep",
+        extra: str = "",
+        top: str = "",
+        database: str | None = None,
     ):
-        """``top``: top-level TOML keys; ``extra``: tables appended after the rest."""
+        """``top``: top-level TOML keys; ``extra``: tables appended after the rest; ``database``: a URL
+        another site uses too (a province's sites share one database, each with its ``site_id``)."""
         n = next(_counter)
         self.domain = f"t{n}-{secrets.token_hex(3)}.kep.gov.vn"
         self.dovecot, self.smtp = dovecot, smtp_server
@@ -116,6 +125,9 @@ class Site:
         (root / "secrets" / "reply-key").write_text(secrets.token_hex(32))
         (root / "secrets" / "imap").write_text(dovecot.users[self.board_box])
         (root / "secrets" / "smtp").write_text(smtp_server.password)
+        if database is not None:
+            (root / "secrets" / "database").write_text(database)
+            extra += '\n[database]\nurl_file = "secrets/database"\n'
         cms = dict(cms)
         if "password" in cms:
             (root / "secrets" / "cms").write_text(cms.pop("password"))
@@ -226,10 +238,13 @@ addresses = ["{self.department}"]
 def site_factory(tmp_path, dovecot, smtp_server):
     sites = []
 
-    def make(cms: dict | None = None, preset: str = "kep", extra: str = "", top: str = "") -> Site:
+    def make(
+        cms: dict | None = None, preset: str = "kep", extra: str = "", top: str = "", database: str | None = None
+    ) -> Site:
         root = tmp_path / f"site{len(sites)}"
         root.mkdir()
-        site = Site(root, dovecot, smtp_server, cms or {"kind": "folder", "folder": "site"}, preset, extra, top)
+        cms = cms or {"kind": "folder", "folder": "site"}
+        site = Site(root, dovecot, smtp_server, cms, preset, extra, top, database)
         sites.append(site)
         return site
 

@@ -118,6 +118,7 @@ COMMANDS = [
     ("Đã nhận", "Acknowledged", "acknowledge"),
     ("Đăng lúc 07:00 25/11", "Publish at 07:00 25/11", "schedule"),
     ("Hệ số 2", "Coefficient 2", "set_coefficient"),
+    ("Giao: Trần Thị Bình", "Assign: Trần Thị Bình", "assign"),
     ("Duyệt, đăng", "Approve and publish", "approve_publish"),
     ("Chuyển: hộ tịch", "Forward: civil status", "forward"),
     ("Ngoài phạm vi: thuộc Sở Y tế", "Out of scope: for the Department of Health", "out_of_scope"),
@@ -138,7 +139,7 @@ def test_the_commands_a_mail_teaches_are_the_commands_understood(language):
     site = {"royalties": True}
     text = mails.render("_commands.txt", {"site": site}, language)
     commands = [re.split(r"\s{2,}", line.strip())[0] for line in text.splitlines() if line.startswith("  ")]
-    assert len(commands) == 8
+    assert len(commands) == 9
     now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
     for command in commands:
         assert parse_command(command.replace("<", "").replace(">", ""), now) is not None, command

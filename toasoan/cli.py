@@ -213,6 +213,22 @@ def cmd_presets(args) -> int:
             print(
                 f"  định mức {settings.quota.items_per_month} tin, bài/tháng mỗi thành viên ({settings.quota.article})"
             )
+        alert = settings.notices.publishing
+        print(
+            f"  đăng lỗi: báo {', '.join(alert.to)} sau {alert.after_failures} lần hoặc {alert.after_minutes:g} phút"
+            f" ({alert.article or 'mặc định'})"
+        )
+        for rule_id, rule in settings.notices.silence.items():
+            units = {"hours": "giờ", "working_hours": "giờ hành chính", "days": "ngày", "working_days": "ngày làm việc"}
+            days = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+            when = (
+                f"không có bài mới trong {rule.amount:g} {units[rule.unit]}"
+                if rule.kind == "no_post"
+                else f"chưa đăng {rule.category} “{'/'.join(rule.title_words)}” trước {rule.time} {days[rule.weekday]}"
+            )
+            print(f"  cảnh báo {rule_id}: {when} → {', '.join(rule.to)} ({rule.article})")
+        if settings.assignment.roles:
+            print(f"  giao bài: {', '.join(settings.assignment.roles)} ({settings.assignment.article})")
     return 0
 
 
@@ -333,12 +349,13 @@ def cmd_drafts(args) -> int:
     migrate(engine)
     tz = settings.timezone
     now = _clock(args)()
-    with session_factory(engine)() as session:
+    with session_factory(engine, settings.site_id)() as session:
         if args.action == "list":
             for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
                 print(
                     f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
-                    f"hạn {when(d.deadline_at, tz):22} {_time_left(d, now):16} {d.title[:60]}"
+                    f"hạn {when(d.deadline_at, tz):22} {_time_left(d, now):16} "
+                    f"giao {(d.assignee_name or '—')[:22]:22} {d.title[:60]}"
                 )
             return 0
         draft = session.scalar(select(Draft).where(Draft.key == args.key.upper()))
@@ -355,6 +372,8 @@ def cmd_drafts(args) -> int:
             f" {_time_left(draft, now)}".rstrip()
         )
         print(f"  người gửi {draft.sender_name} <{draft.sender_address}>; đơn vị {draft.department or '—'}")
+        if draft.assignee_address:
+            print(f"  giao cho {draft.assignee_name} <{draft.assignee_address}> lúc {when(draft.assigned_at, tz)}")
         print(f"  bài đăng {draft.post_url or '—'}")
         print("bản:")
         for revision in draft.revisions:
@@ -386,7 +405,7 @@ def _database(settings: Settings):
 
     engine = make_engine(settings.database)
     migrate(engine)
-    return session_factory(engine)
+    return session_factory(engine, settings.site_id)
 
 
 def cmd_report(args) -> int:
@@ -489,7 +508,11 @@ def _report_period(args) -> int:
     )
     if report.questions:
         print(f"  câu hỏi của công dân {report.questions}, trả lời đúng hạn {report.questions_on_time}")
-    for title, rows in (("theo quy tắc", report.by_rule), ("theo đơn vị", report.by_unit)):
+    for title, rows in (
+        ("theo quy tắc", report.by_rule),
+        ("theo đơn vị", report.by_unit),
+        ("theo người được giao", report.by_assignee),
+    ):
         print(f"Đúng hạn {title}:")
         for r in rows:
             print(f"  {r.group[:50]:50} {r.items:4} bài, đúng hạn {r.on_time}, trễ {r.late}, chưa đến hạn {r.pending}")
