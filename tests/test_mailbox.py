@@ -8,7 +8,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from intake.mailbox import MailboxWatcher, connect
+from intake.mailbox import MailboxHub, MailboxWatcher, connect
 from intake.service import Intake, Where
 from newsroom.archive import Archive
 from newsroom.db import make_engine, migrate, session_factory
@@ -115,7 +115,9 @@ def test_a_parser_failure_keeps_the_message(site_factory, monkeypatch):
 @pytest.mark.parametrize("idle", [True, False], ids=["idle", "polling"])
 def test_watcher_survives_a_dropped_connection(site_factory, idle):
     rig = Rig(site_factory(), idle=idle, poll_seconds=0.3)
-    thread = threading.Thread(target=rig.watcher.run, daemon=True)
+    hub = MailboxHub(workers=1)
+    hub.add(rig.watcher)
+    thread = threading.Thread(target=hub.run, daemon=True)
     thread.start()
     try:
         rig.site.deliver(rig.news("Tin: thứ nhất"))
@@ -125,7 +127,7 @@ def test_watcher_survives_a_dropped_connection(site_factory, idle):
         wait_until(lambda: rig.count(Draft) == 2, timeout=20)
         wait_until(lambda: rig.site.dovecot.messages(rig.site.board_box) == [], timeout=10)
     finally:
-        rig.watcher.stop()
+        hub.stop()
         thread.join(10)
     assert not thread.is_alive()
 
