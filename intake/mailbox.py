@@ -107,6 +107,9 @@ class MailboxWatcher:
     ):
         self.cfg, self.intake, self.on_processed, self.on_state = cfg, intake, on_processed, on_state
         self.site_id = site_id
+        # How processed messages name this inbox: a UID is unique in one account only, so the sites of a
+        # shared database each name theirs; a commune's single site keeps the plain name its rows have.
+        self.mailbox = cfg.inbox if site_id == "default" else f"{site_id}/{cfg.inbox}"
         self.stopping = False
         self.client: imapclient.IMAPClient | None = None
         self.processed = cfg.processed_folder
@@ -228,7 +231,7 @@ class MailboxWatcher:
             if self.stopping:
                 break
             attempted.add(uid)
-            where = Where(self.cfg.inbox, uidvalidity, uid)
+            where = Where(self.mailbox, uidvalidity, uid)
             if not self.intake.seen(where):
                 meta = client.fetch([uid], ["RFC822.SIZE", "INTERNALDATE"]).get(uid)
                 if meta is None:

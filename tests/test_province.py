@@ -273,12 +273,13 @@ def test_thirty_idle_mailboxes_share_a_few_threads(site_factory):
     try:
         wait_until(lambda: all(w.state == "idle" for _, w in boxes), 60)
         assert threading.active_count() - before <= 1 + 3  # the waiting thread and the workers
-        address = boxes[17][0]
-        raw = samples.submission(site.department, address, "Thông báo: hộp thư thứ 18", body=NOTICE)
-        site.dovecot.deliver(address, raw, site.clock())
-        started = time.monotonic()
-        wait_until(lambda: site.dovecot.messages(address, "Toasoan/Processed"), 10, 0.02)
-        assert time.monotonic() - started < 2  # announced during IDLE, not found by a poll a minute later
+        for n in (3, 17):  # the first message warms intake up; the second measures the wake-up
+            address = boxes[n][0]
+            raw = samples.submission(site.department, address, f"Thông báo: hộp thư số {n}", body=NOTICE)
+            site.dovecot.deliver(address, raw, site.clock())
+            started = time.monotonic()
+            wait_until(lambda address=address: site.dovecot.messages(address, "Toasoan/Processed"), 10, 0.02)
+        assert time.monotonic() - started < 1  # announced during IDLE, not found by a poll a minute later
     finally:
         hub.stop()
         thread.join(30)
