@@ -211,6 +211,12 @@ class Daemon:
         migrate(self.engine)
         self.factory = session_factory(self.engine)
         self.ownership = Ownership(self.engine, holder_name(instance), lease_seconds)
+        if (pid := self.ownership.rival()) is not None:
+            self.engine.dispose()
+            raise ConfigError(
+                f"một daemon khác (pid {pid}) đang chạy trên máy này với tên {self.ownership.holder}; "
+                "đặt --instance khác cho mỗi daemon"
+            )
         self.metrics = Metrics(self) if metrics is not None else None
         self.metrics_address = metrics
         self.metrics_port: int | None = None

@@ -125,6 +125,26 @@ class Ownership:
                             log.info("nhận hộp thư của %s từ %s (hết hạn giữ)", row.site_id, row.holder)
         return Round(held, release, live)
 
+    def rival(self) -> int | None:
+        """The pid of another live process of this host under our name, if one runs: two daemons with
+        one name would both believe they hold the same mailboxes."""
+        with self.engine.connect() as conn:
+            now = conn.scalar(select(self.now))
+            row = conn.execute(
+                select(daemon_heartbeats).where(
+                    daemon_heartbeats.c.holder == self.holder, daemon_heartbeats.c.expires_at > now
+                )
+            ).first()
+        if row is None or row.pid == os.getpid():
+            return None
+        try:
+            os.kill(row.pid, 0)
+        except ProcessLookupError:
+            return None  # died (kill -9, a crash): its leases are ours to take back
+        except PermissionError:
+            pass
+        return row.pid
+
     def release(self, sites: Iterable[str]) -> None:
         """Our watchers of these sites have logged out: the leases are free for another daemon now."""
         sites = list(sites)
