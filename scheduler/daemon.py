@@ -173,7 +173,11 @@ class SiteWork:
             self.wake.clear()
             for job in (self.publish, self.send_mail):
                 try:
-                    await job()
+                    if self.daemon.one_writer is None:
+                        await job()
+                    else:
+                        async with self.daemon.one_writer:
+                            await job()
                 except Exception:
                     log.exception("lỗi khi chạy %s", job.__name__)
 
@@ -224,6 +228,9 @@ class Daemon:
         self.pending = sites  # built into SiteWork once the loop runs (their events belong to it)
         self.works: dict[str, SiteWork] = {}
         self.stopping = asyncio.Event()
+        # SQLite has one writer, and its claims of due mail and posts are a read then a write: the sites of
+        # one process take turns draining (on PostgreSQL, FOR UPDATE SKIP LOCKED lets them run together).
+        self.one_writer = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.renewed = 0.0  # monotonic time of the last lease round that reached the database
 
