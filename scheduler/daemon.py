@@ -209,8 +209,6 @@ class Daemon:
         self.directory = SitesDirectory(sites_dir) if sites_dir is not None else None
         sites = self.directory.load() if self.directory else {settings.site_id: settings}
         url = self.directory.database if self.directory else settings.database
-        if url.startswith("sqlite:///") and self.directory is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(url)
         migrate(self.engine)
         self.factory = session_factory(self.engine)
@@ -286,6 +284,8 @@ class Daemon:
                 self.renewed = time.monotonic()
                 watching = self.watching()
                 for site_id in sorted(held.held - set(watching)):
+                    if site_id not in self.works:  # removed from the directory during the round
+                        continue
                     self.hub.add(self.works[site_id].new_watcher())
                     log.info("giữ hộp thư của %s (%d daemon đang chạy)", site_id, held.live)
                 lost = set(watching) - held.held - held.release

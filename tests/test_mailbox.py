@@ -112,9 +112,11 @@ def test_a_parser_failure_keeps_the_message(site_factory, monkeypatch):
     assert rig.archive.get(incoming.sha256).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
 
 
-@pytest.mark.parametrize("idle", [True, False], ids=["idle", "polling"])
-def test_watcher_survives_a_dropped_connection(site_factory, idle):
-    rig = Rig(site_factory(), idle=idle, poll_seconds=0.3)
+@pytest.mark.parametrize("idle, tls", [(True, False), (False, False), (True, True)], ids=["idle", "polling", "tls"])
+def test_watcher_survives_a_dropped_connection(site_factory, idle, tls):
+    site = site_factory()
+    over_tls = {"port": site.dovecot.tls_port, "security": "tls", "ca_file": site.dovecot.cert} if tls else {}
+    rig = Rig(site, idle=idle, poll_seconds=0.3, **over_tls)
     hub = MailboxHub(workers=1)
     hub.add(rig.watcher)
     thread = threading.Thread(target=hub.run, daemon=True)

@@ -296,6 +296,34 @@ def imap_sessions(province: Province) -> list[int]:
     return [sum(1 for line in lines if line.split()[:2] == [s.board_box, "imap"]) for s in province.sites]
 
 
+def test_idle_over_implicit_tls_is_woken_at_once(site_factory):
+    """Over TLS, an announcement may sit in a buffer rather than on the socket; with a minute's poll
+    the message is still taken within a second."""
+    site = site_factory()
+    settings, intake = _rig(
+        site, port=site.dovecot.tls_port, security="tls", ca_file=site.dovecot.cert, poll_seconds=60
+    )
+    watcher = MailboxWatcher(settings.imap, intake)
+    hub = MailboxHub(workers=1)
+    hub.add(watcher)
+    thread = threading.Thread(target=hub.run, daemon=True)
+    thread.start()
+    try:
+        for count in (1, 2):  # the first warms intake up; the second measures
+            wait_until(lambda: watcher.state == "idle", 15, 0.02)
+            submit(site, f"qua TLS {count}")
+            started = time.monotonic()
+            wait_until(
+                lambda count=count: len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == count,
+                10,
+                0.02,
+            )
+        assert time.monotonic() - started < 1
+    finally:
+        hub.stop()
+        thread.join(15)
+
+
 class Process:
     """A `toasoan run --sites` daemon in its own process, with short leases."""
 
