@@ -404,7 +404,39 @@ def test_two_daemons_share_the_mailboxes_and_one_takes_over_after_kill_9(site_fa
         titles = sorted(f"Thông báo: {when} sự cố {site_id}" for site_id in ids for when in ("trước", "sau"))
         assert sorted(subject for subject, _ in taken) == titles
         assert len({draft for _, draft in taken}) == len(titles)
+
+        # The killed daemon comes back under its name: the survivor gives up half, each holds its share.
+        a = Process(province, "a", log)
+        started = time.monotonic()
+        wait_until(shared, 30, 0.2)
+        print(f"\nrestarted daemon back to its fair share in {time.monotonic() - started:.1f} s")
+        wait_until(lambda: imap_sessions(province) == [1, 1, 1, 1], 20)
+        for i, site in enumerate(province.sites):
+            submit(site, f"sau khi chạy lại {ids[i]}")
+        for site in province.sites:
+            site.wait_mail(site.department, "Đã nhận", timeout=30, count=3)
     finally:
         stop(a.proc)
         stop(b.proc)
         log.close()
+
+
+def test_log_records_carry_their_site(capsys):
+    import logging
+
+    from toasoan import logs
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    logs.setup("INFO", json_lines=True)
+    try:
+        token = logs.SITE.set("xa-kep")
+        logging.getLogger("toasoan.outbox").warning("gửi thư thất bại")
+        logs.SITE.reset(token)
+        logging.getLogger("toasoan.daemon").info("không thuộc trang nào")
+    finally:
+        root.handlers[:], _ = saved
+        root.setLevel(saved[1])
+    first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert first["site"] == "xa-kep" and first["message"] == "gửi thư thất bại"
+    assert "site" not in second
