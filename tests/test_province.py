@@ -157,6 +157,8 @@ def test_one_process_serves_three_sites_then_a_fourth_added_while_running(site_f
         capsys.readouterr()
         assert main(["sites", "--sites", str(province.dir), "--as-of", SCENARIO_START.isoformat()]) == 0
         listing = capsys.readouterr().out
+        with capsys.disabled():
+            print("\n" + listing)
         for site_id in ids:
             assert re.search(rf"^{site_id}\s+idle \({re.escape(daemon.ownership.holder)}\)", listing, re.M), listing
         assert "09:00 ngày 23/11/2026" in listing  # the last mail's arrival (the scenario's clock)
@@ -435,7 +437,7 @@ def test_log_records_carry_their_site(capsys):
         logs.SITE.reset(token)
         logging.getLogger("toasoan.daemon").info("không thuộc trang nào")
     finally:
-        root.handlers[:], _ = saved
+        root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
     assert first["site"] == "xa-kep" and first["message"] == "gửi thư thất bại"
