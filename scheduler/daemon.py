@@ -274,10 +274,11 @@ class Daemon:
         """Every few seconds: renew leases, watch the mailboxes held, let go of those beyond the fair
         share. A daemon that cannot reach the database stops watching before its leases run out."""
         while not self.stopping.is_set():
-            try:
-                held = await asyncio.to_thread(self.ownership.renew, list(self.works))
+            try:  # a round that hangs (database unreachable) counts as failed: fencing must not wait on it
+                renewing = asyncio.to_thread(self.ownership.renew, list(self.works))
+                held = await asyncio.wait_for(renewing, timeout=self._renew_every())
             except Exception as exc:
-                log.warning("không gia hạn được quyền giữ hộp thư: %s", exc)
+                log.warning("không gia hạn được quyền giữ hộp thư: %s", exc or type(exc).__name__)
                 if time.monotonic() - self.renewed > self.lease_seconds - self._renew_every():
                     await self._unwatch(list(self.watching()), release=False)
             else:

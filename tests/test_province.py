@@ -209,6 +209,34 @@ def test_sites_of_one_directory_must_share_one_database(site_factory, tmp_path):
     assert "xa-a.toml" in result.stderr and "xa-b.toml" in result.stderr
 
 
+def test_a_daemon_cut_off_from_its_database_lets_go_of_its_mailbox_before_its_lease_ends(site_factory, tmp_path):
+    """The database is held by another writer (as unreachable, for the lease): the daemon cannot renew,
+    so it logs out of the mailbox before another daemon could take the lease, and watches again after."""
+    import sqlite3
+
+    province = Province(site_factory, tmp_path, 1)
+    province.link(0)
+    province.start(lease_seconds=3)
+    try:
+        wait_until(lambda: imap_sessions(province) == [1], 20)
+        blocker = sqlite3.connect(province.db, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        cut = time.monotonic()
+        try:
+            wait_until(lambda: imap_sessions(province) == [0], 10, 0.1)
+            let_go = time.monotonic() - cut
+            print(f"\ndatabase cut off → mailbox let go of after {let_go:.1f} s (lease 3 s)")
+            assert let_go < 3
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        wait_until(lambda: imap_sessions(province) == [1], 20)
+        submit(province.sites[0], "sau khi cơ sở dữ liệu trở lại")
+        province.sites[0].wait_mail(province.sites[0].department, "Đã nhận")
+    finally:
+        province.stop()
+
+
 def _rig(site, **imap):
     settings = site.settings
     settings = settings.model_copy(update={"imap": settings.imap.model_copy(update=imap)})
