@@ -53,6 +53,7 @@ class Intake:
         """``question_times`` gives a new citizen's question its dates (the scheduler's working calendar)."""
         self.settings, self.factory, self.archive, self.deadline_fn = settings, factory, archive, deadline_fn
         self.clock, self.question_times = clock, question_times
+        self.on_refused: Callable[[str], None] = lambda code: None  # the daemon counts refusals by code
 
     def seen(self, where: Where) -> bool:
         with self.factory() as session:
@@ -331,6 +332,7 @@ class Intake:
     def _on_refused(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail
         notice = refusals.REFUSALS.get(a.code or "")
+        self.on_refused(a.code or "unknown")
         log.log(notice.level if notice else logging.WARNING, "từ chối thư (bản ghi %s): %s", incoming.id, a.reason)
         if notice is not None and notice.answer == "never":
             return

@@ -46,10 +46,11 @@ log = logging.getLogger("toasoan.claims")
 LEASE = timedelta(seconds=30)
 
 
-def holder_identity(instance: str = "") -> str:
-    """This daemon's name in the claims it writes: stable across restarts, different for each daemon of a
-    host (``TOASOAN_INSTANCE`` or ``instance`` names it when a host runs several)."""
-    return f"{socket.gethostname()}:{instance or os.environ.get('TOASOAN_INSTANCE') or 'toasoan'}"
+def holder_identity(instance: str | None = None) -> str:
+    """This daemon's name in the claims and mailbox leases it writes: ``host/instance``, stable across
+    restarts, different for each daemon of a host (``--instance`` or ``TOASOAN_INSTANCE`` names it when a
+    host runs several)."""
+    return f"{socket.gethostname()}/{instance or os.environ.get('TOASOAN_INSTANCE') or 'main'}"
 
 
 @dataclass(frozen=True)

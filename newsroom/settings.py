@@ -680,7 +680,8 @@ def settings_from_dict(raw: dict, base: Path) -> Settings:
         raise ConfigError("\n".join(lines)) from None
 
 
-def load_settings(path: str | Path) -> Settings:
+def load_settings(path: str | Path, site_id: str | None = None) -> Settings:
+    """``site_id``: the site's id when the file sets none (a directory of site files names each by its stem)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -690,4 +691,6 @@ def load_settings(path: str | Path) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML không hợp lệ: {exc}") from exc
+    if site_id is not None:
+        raw.setdefault("site_id", site_id)
     return settings_from_dict(raw, path.resolve().parent)

@@ -1,7 +1,7 @@
 """assignment of drafts to board members; publishing failures told to the office once
 
 Revision ID: 0009_assignment
-Revises: 0007_sites
+Revises: 0008_mailbox_leases
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import newsroom.records
 
 revision = "0009_assignment"
-down_revision = "0007_sites"
+down_revision = "0008_mailbox_leases"
 branch_labels = None
 depends_on = None
 
