@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event, inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -37,6 +37,19 @@ class UtcDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UtcDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+@event.listens_for(Base, "before_insert", propagate=True)
+@event.listens_for(Base, "before_update", propagate=True)
+def _clip(mapper, connection, target) -> None:
+    """Text a mail brings (a Message-ID, a sender's name, a content type) is cut to its column's length:
+    SQLite stores any length, PostgreSQL refuses the row, and one such mail must not stop the mailbox."""
+    loaded = inspect(target).dict  # only what is set: reading an unloaded attribute would query mid-flush
+    for attr in mapper.column_attrs:
+        length = getattr(attr.columns[0].type, "length", None)
+        value = loaded.get(attr.key)
+        if length and isinstance(value, str) and len(value) > length:
+            setattr(target, attr.key, value[:length])
 
 
 class IncomingMessage(Base):
