@@ -11,7 +11,19 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -241,7 +253,7 @@ class RoyaltyCoefficient(Base):
     __tablename__ = "royalty_coefficients"
 
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
-    coefficient: Mapped[float]
+    coefficient: Mapped[float] = mapped_column(Float)  # as migration 0006 made it (a bare float is Double)
     set_by_address: Mapped[str] = mapped_column(String(320))
     set_by_name: Mapped[str] = mapped_column(String(300), default="")
     set_by_role: Mapped[str] = mapped_column(String(60), default="")
