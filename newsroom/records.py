@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -72,8 +73,8 @@ class IncomingMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(200))
-    uidvalidity: Mapped[int]
-    uid: Mapped[int]
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)  # unsigned 32-bit in IMAP: over INTEGER's range
+    uid: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str | None] = mapped_column(String(500), index=True)
     sender: Mapped[str | None] = mapped_column(String(320))
