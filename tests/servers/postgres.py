@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 from tests.servers.common import free_port, missing, remove_folder, spawn, stop, temp_folder, wait_for_port
@@ -95,10 +96,23 @@ class Postgres:
             stderr=self._log,
             **self._as_owner(),
         )
-        wait_for_port(self.port, 60, self.proc)
-        self._admin = self._connect("postgres")
+        self._admin = self._ready()
         self._template()
         return self
+
+    def _ready(self, timeout: float = 60):
+        """A connection to the server once it accepts them: it listens a moment before it is ready."""
+        import psycopg
+
+        wait_for_port(self.port, timeout, self.proc)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self._connect("postgres")
+            except psycopg.OperationalError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _connect(self, database: str):
         import psycopg
@@ -137,8 +151,7 @@ class Postgres:
         """PostgreSQL stopped (fast: clients disconnected) and started again on the same port and data."""
         self._stop_server()
         self.proc = spawn(self.proc.args, stdout=subprocess.DEVNULL, stderr=self._log, **self._as_owner())
-        wait_for_port(self.port, 60, self.proc)
-        self._admin = self._connect("postgres")
+        self._admin = self._ready()
 
     def _stop_server(self) -> None:
         if self._admin is not None:
