@@ -94,6 +94,10 @@ def test_backup_while_busy_nightly_backup_and_restore(site_factory, new_database
     # Restoring over data is refused.
     assert main(["restore", str(nightly), "--data-dir", str(load_settings(restored).data_dir)]) == 1
     assert "đã có dữ liệu" in capsys.readouterr().err
+    if (database := new_database()) is not None:  # PostgreSQL: into a database that has tables, not even merged
+        over = restored_site(site, "over-tables", database)
+        assert main(["restore", str(nightly), "--config", str(over)]) == 1
+        assert "cơ sở dữ liệu đích đã có dữ liệu" in capsys.readouterr().err
     site.settle()
     assert len(backup.backups(folder)) == 2  # one nightly backup, not one per sweep
 

@@ -4,7 +4,8 @@
 port, with its unix socket in the same folder and without fsync (a test database need not survive a power
 cut). PostgreSQL refuses to run as root, so under root the cluster belongs to the Debian package's
 ``postgres`` user (or ``nobody``). The migrations are applied once to a template database; each test gets
-``CREATE DATABASE … TEMPLATE`` (a file copy, a fraction of a second) and drops it at the end.
+``CREATE DATABASE … TEMPLATE`` (a file copy, a fraction of a second) and drops it at the end. Clients
+authenticate with a password (SCRAM) that needs quoting in a URL, as a province's server would ask.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from tests.servers.common import free_port, missing, remove_folder, spawn, stop, temp_folder, wait_for_port
 
 TEMPLATE = "toasoan_template"
 SUPERUSER = "postgres"
+PASSWORD = "t3st/p@ss:w%rd"  # password authentication, as in production; URL-quoted in the URLs
 
 
 def find(name: str) -> str | None:
@@ -68,12 +71,14 @@ class Postgres:
     def start(self) -> Postgres:
         if self.owner is not None:
             os.chown(self.root, self.owner.pw_uid, self.owner.pw_gid)
+        (self.root / "password").write_text(PASSWORD)
         done = subprocess.run(
             [
                 self.initdb,
                 f"--pgdata={self.data}",
                 f"--username={SUPERUSER}",
-                "--auth=trust",
+                f"--pwfile={self.root / 'password'}",
+                "--auth=scram-sha-256",
                 "--encoding=UTF8",
                 "--locale=C.UTF-8",
                 "--no-sync",
@@ -117,7 +122,9 @@ class Postgres:
     def _connect(self, database: str):
         import psycopg
 
-        return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database, autocommit=True)
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user=SUPERUSER, password=PASSWORD, dbname=database, autocommit=True
+        )
 
     def _template(self) -> None:
         """The template every test database is copied from: the migrations applied once."""
@@ -132,7 +139,7 @@ class Postgres:
 
     def url(self, database: str) -> str:
         """The SQLAlchemy URL of a database of this cluster (psycopg 3, over TCP on 127.0.0.1)."""
-        return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+        return f"postgresql+psycopg://{SUPERUSER}:{quote(PASSWORD, safe='')}@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, migrated: bool = True) -> str:
         """A new database, migrated to head (copied from the template) or empty; returns its URL."""
