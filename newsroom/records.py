@@ -11,7 +11,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -49,6 +62,19 @@ class SiteOwned:
     site_id: Mapped[str] = mapped_column(String(100), index=True, server_default=DEFAULT_SITE)
 
 
+@event.listens_for(Base, "before_insert", propagate=True)
+@event.listens_for(Base, "before_update", propagate=True)
+def _clip(mapper, connection, target) -> None:
+    """Text a mail brings (a Message-ID, a sender's name, a content type) is cut to its column's length:
+    SQLite stores any length, PostgreSQL refuses the row, and one such mail must not stop the mailbox."""
+    loaded = inspect(target).dict  # only what is set: reading an unloaded attribute would query mid-flush
+    for attr in mapper.column_attrs:
+        length = getattr(attr.columns[0].type, "length", None)
+        value = loaded.get(attr.key)
+        if length and isinstance(value, str) and len(value) > length:
+            setattr(target, attr.key, value[:length])
+
+
 class IncomingMessage(SiteOwned, Base):
     """One message seen in the mailbox; (mailbox, uidvalidity, uid) and sha256 make it processed once."""
 
@@ -61,8 +87,8 @@ class IncomingMessage(SiteOwned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(200))
-    uidvalidity: Mapped[int]
-    uid: Mapped[int]
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)  # unsigned 32-bit in IMAP: over INTEGER's range
+    uid: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     message_id: Mapped[str | None] = mapped_column(String(500), index=True)
     sender: Mapped[str | None] = mapped_column(String(320))
@@ -251,7 +277,7 @@ class RoyaltyCoefficient(SiteOwned, Base):
     __tablename__ = "royalty_coefficients"
 
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), primary_key=True)
-    coefficient: Mapped[float]
+    coefficient: Mapped[float] = mapped_column(Float)  # as migration 0006 made it (a bare float is Double)
     set_by_address: Mapped[str] = mapped_column(String(320))
     set_by_name: Mapped[str] = mapped_column(String(300), default="")
     set_by_role: Mapped[str] = mapped_column(String(60), default="")

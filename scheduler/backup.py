@@ -75,6 +75,26 @@ def _keep_site(copy: sqlite3.Connection, site_id: str) -> None:
     copy.execute("VACUUM")
 
 
+def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
+    """pg_dump's and pg_restore's connection: the URL without its password, which goes in PGPASSWORD (a
+    command line is readable by every local user)."""
+    url = make_url(database_url).set(drivername="postgresql")
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+    return url.set(password=None).render_as_string(hide_password=False), env
+
+
+def _empty(database_url: str) -> bool:
+    from sqlalchemy import create_engine, inspect
+
+    engine = create_engine(database_url)
+    try:
+        return not inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
 def _database(settings: Settings, into: Path) -> str:
     url = make_url(settings.database)
     if url.get_backend_name() == "sqlite":
@@ -89,13 +109,14 @@ def _database(settings: Settings, into: Path) -> str:
             source.close()
         return "sqlite"
     if url.get_backend_name() == "postgresql":
-        plain = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        plain, env = _libpq(settings.database)
         try:
             subprocess.run(
                 ["pg_dump", "--format=custom", "--no-owner", f"--file={into / 'toasoan.pgdump'}", plain],
                 check=True,
                 capture_output=True,
                 timeout=3600,
+                env=env,
             )
         except FileNotFoundError:
             raise BackupError("không có pg_dump (cài postgresql-client)") from None
@@ -196,13 +217,22 @@ def restore(backup: Path, data_dir: Path, database_url: str | None = None) -> di
     else:
         if not database_url:
             raise BackupError("bản sao lưu PostgreSQL: cần URL cơ sở dữ liệu đích ([database] url_env)")
-        plain = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        try:
+        if not _empty(database_url):
+            raise BackupError("cơ sở dữ liệu đích đã có dữ liệu; khôi phục vào một cơ sở dữ liệu trống")
+        plain, env = _libpq(database_url)
+        try:  # one transaction: a restore that fails leaves the database as empty as it was
             subprocess.run(
-                ["pg_restore", "--no-owner", f"--dbname={plain}", str(backup / "toasoan.pgdump")],
+                [
+                    "pg_restore",
+                    "--no-owner",
+                    "--single-transaction",
+                    f"--dbname={plain}",
+                    str(backup / "toasoan.pgdump"),
+                ],
                 check=True,
                 capture_output=True,
                 timeout=3600,
+                env=env,
             )
         except FileNotFoundError:
             raise BackupError("không có pg_restore (cài postgresql-client)") from None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,11 +76,24 @@ class Ownership:
     def __init__(self, engine: Engine, holder: str, lease_seconds: float = 15):
         self.engine, self.holder, self.lease = engine, holder, lease_seconds
         self.now = database_now(engine)
+        self._reports: dict[str, dict] = {}  # site -> watcher state not yet written (see ``report``)
+        self._reports_lock = threading.Lock()
 
     def renew(self, wanted: Iterable[str]) -> Round:
         """One round: heartbeat, renew what is ours (taking back our own rows after a restart), give up
         what exceeds the fair share, take free or expired leases up to it."""
         wanted = set(wanted)
+        with self._reports_lock:
+            reports, self._reports = self._reports, {}
+        try:
+            return self._round(wanted, reports)
+        except Exception:
+            with self._reports_lock:  # written by the next round, newer states first
+                for site_id, values in reports.items():
+                    self._reports[site_id] = {**values, **self._reports.get(site_id, {})}
+            raise
+
+    def _round(self, wanted: set[str], reports: dict[str, dict]) -> Round:
         leases = mailbox_leases.c
         with self.engine.begin() as conn:
             now = conn.scalar(select(self.now))
@@ -117,6 +131,9 @@ class Ownership:
                         held.add(row.site_id)
                         if row.holder:
                             log.info("nhận hộp thư của %s từ %s (hết hạn giữ)", row.site_id, row.holder)
+            for site_id, values in sorted(reports.items()):
+                if site_id in held:
+                    conn.execute(_update(leases.site_id == site_id, leases.holder == self.holder).values(**values))
         return Round(held, release, live)
 
     def rival(self) -> int | None:
@@ -161,16 +178,16 @@ class Ownership:
             conn.execute(daemon_heartbeats.delete().where(daemon_heartbeats.c.holder == self.holder))
 
     def report(self, site_id: str, state: str, error: str = "", last_mail_at: datetime | None = None) -> None:
-        """A watcher's state, for ``toasoan sites``; written only while we hold the lease."""
-        values: dict = {"state": state}
-        if error:  # the last error stays on the row after the mailbox recovers
-            values["error"] = error[:1000]
-        if last_mail_at is not None:
-            values["last_mail_at"] = last_mail_at
-        with self.engine.begin() as conn:
-            conn.execute(
-                _update(mailbox_leases.c.site_id == site_id, mailbox_leases.c.holder == self.holder).values(**values)
-            )
+        """A watcher's state, for ``toasoan sites``: kept here and written by the next renewal round (while
+        we hold the lease), never by the mailbox worker itself, which must not wait on a database that is
+        cut off: it has to be free to log out before the lease ends."""
+        with self._reports_lock:
+            values = self._reports.setdefault(site_id, {})
+            values["state"] = state
+            if error:  # the last error stays on the row after the mailbox recovers
+                values["error"] = error[:1000]
+            if last_mail_at is not None:
+                values["last_mail_at"] = last_mail_at
 
 
 def _update(*where):

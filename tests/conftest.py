@@ -47,6 +47,71 @@ def dovecot():
     server.stop()
 
 
+# The database every site and test gets: SQLite in its data folder, or with TOASOAN_TEST_DATABASE=postgres
+# a fresh database of the session's private PostgreSQL cluster (tests/servers/postgres.py).
+TEST_DATABASE = os.environ.get("TOASOAN_TEST_DATABASE", "sqlite")
+if TEST_DATABASE not in ("sqlite", "postgres"):
+    raise pytest.UsageError(f"TOASOAN_TEST_DATABASE={TEST_DATABASE!r}: sqlite or postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from tests.servers.postgres import Postgres
+
+    server = Postgres()
+    try:
+        server.start()
+    except Exception as exc:
+        server.stop()
+        missing("PostgreSQL", str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def new_database(request):
+    """``new_database(migrated=True)``: on SQLite None (a site keeps its database in its data folder);
+    under TOASOAN_TEST_DATABASE=postgres the URL of a new database (migrated, or empty), dropped when the
+    test ends."""
+    if TEST_DATABASE != "postgres":
+        yield lambda migrated=True: None
+        return
+    server = request.getfixturevalue("postgres")
+    databases = []
+
+    def create(migrated: bool = True) -> str:
+        databases.append(server.create_database(migrated))
+        return databases[-1]
+
+    yield create
+    for url in databases:
+        server.drop_database(url)
+
+
+@pytest.fixture
+def postgres_database(postgres):
+    """``postgres_database(migrated=False)``: a new database of the private cluster whatever
+    TOASOAN_TEST_DATABASE says, for tests that compare or need both engines; dropped when the test ends."""
+    databases = []
+
+    def create(migrated: bool = False) -> str:
+        databases.append(postgres.create_database(migrated))
+        return databases[-1]
+
+    yield create
+    for url in databases:
+        postgres.drop_database(url)
+
+
+def database_table(root: Path, url: str | None) -> str:
+    """The configuration's ``[database]`` table naming ``url`` through a secret file in ``root``."""
+    if url is None:
+        return ""
+    (root / "secrets").mkdir(exist_ok=True)
+    (root / "secrets" / "database").write_text(url)
+    return '[database]\nurl_file = "secrets/database"\n'
+
+
 @pytest.fixture(scope="session")
 def smtp_server(dovecot):
     from tests.servers.smtp import SmtpServer
@@ -92,6 +157,14 @@ def pytest_configure(config) -> None:
     signal.signal(signal.SIGTERM, interrupted)
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that get a database (through ``new_database``, which ``site_factory`` uses) are marked
+    ``database``: the PostgreSQL pass runs them (``-m database``)."""
+    for item in items:
+        if "new_database" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
+
+
 class Site:
     """One site: its people (with real mailboxes), its configuration file, and the daemon when started."""
 
@@ -106,8 +179,8 @@ class Site:
         top: str = "",
         database: str | None = None,
     ):
-        """``top``: top-level TOML keys; ``extra``: tables appended after the rest; ``database``: a URL
-        another site uses too (a province's sites share one database, each with its ``site_id``)."""
+        """``top``: top-level TOML keys; ``extra``: tables appended after the rest; ``database``: a URL, or
+        None for SQLite in the data folder (a province's sites share one database, each with its ``site_id``)."""
         n = next(_counter)
         self.domain = f"t{n}-{secrets.token_hex(3)}.kep.gov.vn"
         self.dovecot, self.smtp = dovecot, smtp_server
@@ -125,9 +198,6 @@ class Site:
         (root / "secrets" / "reply-key").write_text(secrets.token_hex(32))
         (root / "secrets" / "imap").write_text(dovecot.users[self.board_box])
         (root / "secrets" / "smtp").write_text(smtp_server.password)
-        if database is not None:
-            (root / "secrets" / "database").write_text(database)
-            extra += '\n[database]\nurl_file = "secrets/database"\n'
         cms = dict(cms)
         if "password" in cms:
             (root / "secrets" / "cms").write_text(cms.pop("password"))
@@ -146,6 +216,7 @@ data_dir = "data"
 secret_file = "secrets/reply-key"
 {top}
 
+{database_table(root, database)}
 [imap]
 host = "127.0.0.1"
 port = {dovecot.port}
@@ -235,7 +306,7 @@ addresses = ["{self.department}"]
 
 
 @pytest.fixture
-def site_factory(tmp_path, dovecot, smtp_server):
+def site_factory(tmp_path, dovecot, smtp_server, new_database):
     sites = []
 
     def make(
@@ -244,7 +315,7 @@ def site_factory(tmp_path, dovecot, smtp_server):
         root = tmp_path / f"site{len(sites)}"
         root.mkdir()
         cms = cms or {"kind": "folder", "folder": "site"}
-        site = Site(root, dovecot, smtp_server, cms, preset, extra, top, database)
+        site = Site(root, dovecot, smtp_server, cms, preset, extra, top, database or new_database())
         sites.append(site)
         return site
 

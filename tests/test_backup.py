@@ -1,18 +1,19 @@
 """Backups: taken while the daemon works, nightly on its clock, rotated, and restored into an empty data
-directory with the same drafts and archived messages. (PostgreSQL's pg_dump path is not covered here: the
-tests run on SQLite.)"""
+directory (and, on PostgreSQL, an empty database: pg_dump and pg_restore) with the same drafts and archived
+messages."""
 
 from __future__ import annotations
 
 import hashlib
-import sqlite3
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsroom.settings import Backup
+from newsroom.db import make_engine
+from newsroom.settings import Backup, load_settings
 from scheduler import backup
 from tests import samples
 from toasoan.cli import main
@@ -25,24 +26,38 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=VN)
 
 
-def contents(data_dir: Path) -> tuple[set, set, set]:
-    """Drafts (key, title, status), the SHA-256 of the messages they came from, and the archive's files,
-    each checked against its name."""
-    db = sqlite3.connect(f"file:{data_dir / 'toasoan.db'}?mode=ro", uri=True)
+def contents(config: Path) -> tuple[set, set, set]:
+    """A site's drafts (key, title, status), the SHA-256 of the messages they came from, and the archive's
+    files, each checked against its name."""
+    settings = load_settings(config)
+    engine = make_engine(settings.database)
     try:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        drafts = set(db.execute("SELECT key, title, status FROM drafts"))
-        messages = {sha for (sha,) in db.execute("SELECT sha256 FROM incoming_messages")}
+        with engine.connect() as db:
+            if engine.dialect.name == "sqlite":
+                assert db.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+            drafts = {tuple(row) for row in db.exec_driver_sql("SELECT key, title, status FROM drafts")}
+            messages = set(db.exec_driver_sql("SELECT sha256 FROM incoming_messages").scalars())
     finally:
-        db.close()
+        engine.dispose()
     files = set()
-    for path in (data_dir / "archive").glob("??/*"):
+    for path in (settings.data_dir / "archive").glob("??/*"):
         assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
         files.add(path.name)
     return drafts, messages, files
 
 
-def test_backup_while_busy_nightly_backup_and_restore(site_factory, tmp_path, capsys):
+def restored_site(site, name: str, database: str | None) -> Path:
+    """The site's configuration in a new folder ``name``: its data folder new and empty, and so is its
+    database when it is not SQLite (``database``, an empty PostgreSQL database's URL)."""
+    root = site.config.parent.parent / name
+    shutil.copytree(site.config.parent / "secrets", root / "secrets")
+    if database is not None:
+        (root / "secrets" / "database").write_text(database)
+    shutil.copy(site.config, root / "site.toml")
+    return root / "site.toml"
+
+
+def test_backup_while_busy_nightly_backup_and_restore(site_factory, new_database, capsys):
     site = site_factory()
     site.clock.set(at("2026-11-25 09:00"))
     site.start()
@@ -56,8 +71,8 @@ def test_backup_while_busy_nightly_backup_and_restore(site_factory, tmp_path, ca
     site.settle()
     folder = backup.folder(site.settings)
     [busy] = backup.backups(folder)
-    restored = tmp_path / "restored-busy"
-    assert main(["restore", str(busy), "--data-dir", str(restored)]) == 0
+    restored = restored_site(site, "restored-busy", new_database(migrated=False))
+    assert main(["restore", str(busy), "--config", str(restored)]) == 0
     drafts, messages, files = contents(restored)
     assert messages <= files  # every message the copy knows of is in its archive, whatever moment it caught
     assert len(drafts) <= len(messages)
@@ -67,18 +82,22 @@ def test_backup_while_busy_nightly_backup_and_restore(site_factory, tmp_path, ca
     site.settle()
     nightly = backup.backups(folder)[0]
     assert nightly.name == "toasoan-20261126-020000"
-    restored = tmp_path / "restored"
-    assert main(["restore", str(nightly), "--data-dir", str(restored)]) == 0
+    restored = restored_site(site, "restored", new_database(migrated=False))
+    assert main(["restore", str(nightly), "--config", str(restored)]) == 0
     assert "6 tệp lưu trữ" not in capsys.readouterr().out or True
-    live = contents(site.settings.data_dir)
+    live = contents(site.config)
     again = contents(restored)
     assert again == live
     assert {title for _, title, _ in again[0]} == {t.split(": ", 1)[1] if False else t for t in titles} or len(
         again[0]
     ) == 6
     # Restoring over data is refused.
-    assert main(["restore", str(nightly), "--data-dir", str(restored)]) == 1
+    assert main(["restore", str(nightly), "--data-dir", str(load_settings(restored).data_dir)]) == 1
     assert "đã có dữ liệu" in capsys.readouterr().err
+    if (database := new_database()) is not None:  # PostgreSQL: into a database that has tables, not even merged
+        over = restored_site(site, "over-tables", database)
+        assert main(["restore", str(nightly), "--config", str(over)]) == 1
+        assert "cơ sở dữ liệu đích đã có dữ liệu" in capsys.readouterr().err
     site.settle()
     assert len(backup.backups(folder)) == 2  # one nightly backup, not one per sweep
 

@@ -1,4 +1,4 @@
-"""newsroom/claims.py on SQLite and on a real PostgreSQL (tests/private_pg.py): two claimers never share a
+"""newsroom/claims.py on SQLite and on a real PostgreSQL (tests/servers/postgres.py): two claimers never share a
 row, a dead holder's rows pass on when its lease ends, a restarted holder takes its own back at once, a
 renewed claim outlives its lease, a sweep is done by one daemon at a time, and NOTIFY wakes a listener."""
 
@@ -18,7 +18,6 @@ from newsroom.db import make_engine, migrate, session_factory
 from newsroom.records import Lease, OutboxMail
 from tests import samples
 from tests.conftest import wait_until
-from tests.private_pg import private_postgres  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.timeout(120)
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -31,7 +30,7 @@ def factory(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'claims.db'}"
     else:
-        url = request.getfixturevalue("private_postgres")()
+        url = request.getfixturevalue("postgres_database")()
     engine = make_engine(url)
     migrate(engine)
     yield session_factory(engine, "a")
@@ -156,9 +155,9 @@ def test_claims_and_leases_belong_to_their_site(factory):
     assert claims.hold(other, "sweep:escalation", "host:b", NOW)  # the same sweep of another site
 
 
-def test_notify_wakes_a_listener_at_once(private_postgres):  # noqa: F811
+def test_notify_wakes_a_listener_at_once(postgres_database):
     """PostgreSQL only: SQLite has one daemon, which wakes itself."""
-    engine = make_engine(private_postgres())
+    engine = make_engine(postgres_database())
     migrate(engine)
     factory = session_factory(engine, "a")
     claims.notify_on_commit(factory, [QUEUE])
@@ -219,9 +218,9 @@ def test_a_restarted_daemon_sends_at_once_what_it_had_claimed(site_factory):
     site.settle()
 
 
-def test_a_site_on_postgresql_publishes_through_claims(site_factory, private_postgres):  # noqa: F811
+def test_a_site_on_postgresql_publishes_through_claims(site_factory, postgres_database):
     """The daemon on PostgreSQL: a submission acknowledged, approved and published once, by the claims."""
-    site = site_factory(database=private_postgres())
+    site = site_factory(database=postgres_database())
     site.start()
     site.deliver(samples.submission(site.department, site.board_box, "Tin: Ra quân mùa hè xanh"))
     [notice] = site.wait_mail(site.address("truongban"), "Cần duyệt")

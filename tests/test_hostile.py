@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
@@ -145,6 +146,27 @@ def test_oversized_message_is_not_downloaded_and_its_sender_is_told(site_factory
     size = size_text(len(raw.replace(b"\n", b"\r\n")))  # the server's RFC822.SIZE counts CRLF line ends
     assert f"thư quá lớn ({size}; tối đa 20 KB)" in body and size == "81 KB"
     assert len(site.dovecot.messages(site.board_box, "Toasoan/Processed")) == 1  # kept whole on the server
+
+
+@pytest.mark.timeout(90)
+def test_headers_longer_than_their_columns_neither_lose_the_mail_nor_stop_the_mailbox(site_factory):
+    """SQLite stores a string of any length; PostgreSQL refuses one longer than its column, which left
+    such a mail retried forever in front of every later one."""
+    site = site_factory()
+    site.start()
+    long = samples.submission(
+        site.department,
+        site.board_box,
+        "Tin hội nghị",
+        docx=samples.news_docx(),
+        name="Công chức Văn hóa - Xã hội " * 20,
+        extra=[(samples.png(), "image", "png" + "x" * 200, "anh.png")],
+    ).replace(b"Message-ID: <", b"Message-ID: <" + b"x" * 600, 1)
+    site.deliver(long)
+    site.deliver(samples.submission(site.department, site.board_box, "Tin sau", docx=samples.news_docx()))
+    notified = site.wait_mail(site.address("truongban"), "Cần duyệt", count=2)
+    subjects = [str(message_from_bytes(raw, policy=policy.default)["Subject"]) for raw in notified]
+    assert any("Tin hội nghị" in s for s in subjects) and any("Tin sau" in s for s in subjects)
 
 
 def test_word_97_document_without_libreoffice_is_attached_with_a_reason(monkeypatch):

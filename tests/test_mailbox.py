@@ -3,6 +3,8 @@ and the watcher surviving dropped connections, with IDLE and with polling."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 
 import pytest
@@ -156,3 +158,21 @@ def test_a_message_that_fails_to_process_does_not_block_the_inbox(site_factory):
     rig.site.deliver(rig.news("Tin: thứ hai"))
     assert rig.sync_once() == 1
     assert rig.count(Draft) == 1 and rig.site.dovecot.messages(rig.site.board_box) == []
+
+
+def test_a_mailbox_whose_uidvalidity_is_past_2_to_the_31(site_factory):
+    """UIDVALIDITY is unsigned 32-bit (RFC 3501); Dovecot's is the mailbox's creation time, over 2^31 for a
+    mailbox made after 2038-01-19. PostgreSQL's INTEGER refused it and the mailbox stopped."""
+    site = site_factory()
+    maildir = site.dovecot.home(site.board_box) / "Maildir"
+    maildir.mkdir(parents=True, exist_ok=True)
+    # Dovecot's list of UIDs, made before Dovecot first opens the mailbox: its header line names the UIDVALIDITY.
+    (maildir / "dovecot-uidlist").write_text(f"3 V{4_000_000_000} N1 G{secrets.token_hex(16)}\n")
+    for path in (maildir, maildir / "dovecot-uidlist"):
+        os.chown(path, site.dovecot.uid, site.dovecot.gid)
+    site.start()
+    site.deliver(samples.submission(site.department, site.board_box, "Tin hội nghị", docx=samples.news_docx()))
+    site.wait_mail(site.address("truongban"), "Cần duyệt")
+    site.settle()
+    with session_factory(make_engine(site.settings.database))() as session:
+        assert session.scalar(select(IncomingMessage.uidvalidity)) == 4_000_000_000

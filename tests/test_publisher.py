@@ -66,9 +66,8 @@ def approved_draft(factory, archive, image_name: str) -> int:
         return draft.id
 
 
-def test_retry_after_a_crash_finds_the_post_instead_of_making_a_second(tmp_path, wordpress):
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+def test_retry_after_a_crash_finds_the_post_instead_of_making_a_second(tmp_path, wordpress, new_database):
+    engine = make_engine(new_database() or f"sqlite:///{tmp_path / 'db.sqlite'}")
     migrate(engine)
     factory = session_factory(engine)
     archive = Archive(tmp_path / "archive")

@@ -10,18 +10,21 @@ import pytest
 
 from newsroom.db import make_engine, migrate, session_factory
 from newsroom.records import Draft
+from newsroom.settings import load_settings
+from tests.conftest import database_table
 from tests.test_settings import EXAMPLE
 from toasoan.cli import main
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def site_config(tmp_path):
+def site_config(tmp_path, database: str | None = None):
+    """The example configuration with its data, key and (a URL: not SQLite) database in ``tmp_path``."""
     text = EXAMPLE.read_text("utf-8").replace('data_dir = "../data"', f'data_dir = "{tmp_path / "data"}"')
     text = text.replace('secret_file = "../secrets/reply-key"', f'secret_file = "{tmp_path / "key"}"')
     (tmp_path / "key").write_text("k" * 64)
     config = tmp_path / "site.toml"
-    config.write_text(text, encoding="utf-8")
+    config.write_text(text + database_table(tmp_path, database), encoding="utf-8")
     return config
 
 
@@ -42,9 +45,9 @@ def add(session, n, category, department, received, due, published=None, status=
     )
 
 
-def test_monthly_on_time_record(tmp_path, capsys):
-    config = site_config(tmp_path)
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'toasoan.db'}")
+def test_monthly_on_time_record(tmp_path, capsys, new_database):
+    config = site_config(tmp_path, new_database())
+    engine = make_engine(load_settings(config).database)
     migrate(engine)
     t = datetime(2026, 11, 10, 9, 0, tzinfo=VN)
     h = timedelta(hours=1)

@@ -15,6 +15,7 @@ from PIL import Image, ImageChops
 from intake.replies import parse_command
 from newsroom.db import make_engine, migrate, session_factory
 from newsroom.records import Draft, Revision, RoyaltyCoefficient, StoredFile
+from newsroom.settings import load_settings
 from scheduler import charts
 from scheduler.periods import Period
 from tests.spreadsheet import xlsx_as_csv
@@ -69,10 +70,10 @@ def add(
 
 
 @pytest.fixture
-def month(tmp_path):
+def month(tmp_path, new_database):
     """November 2026 on Kép: 24/11 is a holiday, so items of Monday 23/11 are due at 24:00 on the 25th."""
-    config = site_config(tmp_path)
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'toasoan.db'}")
+    config = site_config(tmp_path, new_database())
+    engine = make_engine(load_settings(config).database)
     migrate(engine)
     due_23 = at("2026-11-26 00:00")
     with session_factory(engine).begin() as session:

@@ -19,7 +19,6 @@ from newsroom import workflow
 from newsroom.db import make_engine, migrate, session_factory
 from newsroom.records import AuditEvent, Draft, FailingAddress, IncomingMessage, OutboxMail
 from tests import samples
-from tests.private_pg import private_postgres  # noqa: F401 - the fixture
 from toasoan.cli import main
 
 pytestmark = pytest.mark.timeout(180)
@@ -124,7 +123,9 @@ def _alembic(engine, step, target: str) -> None:
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
 def test_a_single_site_database_becomes_the_default_site_and_goes_back(engine_name, tmp_path, request):
     url = (
-        f"sqlite:///{tmp_path / 'old.db'}" if engine_name == "sqlite" else request.getfixturevalue("private_postgres")()
+        f"sqlite:///{tmp_path / 'old.db'}"
+        if engine_name == "sqlite"
+        else request.getfixturevalue("postgres_database")()
     )
     engine = make_engine(url)
     _alembic(engine, command.upgrade, "0006_royalties_reports")
