@@ -72,9 +72,24 @@ SIGNED = _p(rf"\b(?:thoi gian ky|ky ngay|ngay ky|ky luc)\s*:?\s*{_DM}\s*,?\s*(?:
 PROGRAMME = _p(r"\b(phe duyet|nghiem thu)\b")
 
 
+class _CharFolds(dict):
+    """fold() of each character alone, filled as characters are met, for ``str.translate``: a decree's
+    200 000 characters are folded in a few milliseconds instead of one normalisation per character. Only
+    the scripts letters come from are kept (a stranger's text cannot grow it past a few thousand entries)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = fold(chr(code)) or chr(code)
+        if code < 0x2000:
+            self[code] = folded
+        return folded
+
+
+_CHAR_FOLDS = _CharFolds()
+
+
 def _folded(text: str) -> str:
     """Fold each character alone, so a position in the folded text is the same position in the original."""
-    return "".join(fold(c) or c for c in text)
+    return text.translate(_CHAR_FOLDS)
 
 
 def _year(day: int, month: int, year: str | None, received: date) -> date | None:

@@ -8,6 +8,7 @@ Everything leaves NFC-normalised (TCVN 6909:2001).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -183,10 +184,17 @@ def has_no_diacritics(text: str) -> bool:
     from about eight words; English, which shares few of its words with those shapes, is not flagged.
     """
     words = re.findall(r"[^\W\d_]+", text)
-    if not words:
+    if len(words) < MIN_WORDS:
         return False
-    syllables = [word for word in words if SYLLABLE.fullmatch(_base(word))]
-    if len(words) < MIN_WORDS or len(syllables) < VIETNAMESE_SHARE * len(words):
+    shapes = [_shape(word) for word in words]
+    syllables = [unmarked for syllable, unmarked in shapes if syllable]
+    if len(syllables) < VIETNAMESE_SHARE * len(words):
         return False
-    unmarked = sum(1 for word in syllables if not any(ch in VIETNAMESE_LETTERS for ch in word))
-    return unmarked >= UNMARKED_SHARE * len(syllables)
+    return sum(syllables) >= UNMARKED_SHARE * len(syllables)
+
+
+@functools.lru_cache(maxsize=65536)
+def _shape(word: str) -> tuple[bool, bool]:
+    """(a Vietnamese syllable's shape, written without any mark): a language repeats its few thousand
+    syllables, so a long document asks about the same words again and again."""
+    return bool(SYLLABLE.fullmatch(_base(word))), not any(ch in VIETNAMESE_LETTERS for ch in word)
