@@ -36,6 +36,8 @@ SIGNATURE = re.compile(
     r"Tải Outlook cho )",
     re.IGNORECASE,
 )
+
+
 def _has_class(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
