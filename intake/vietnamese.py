@@ -8,6 +8,7 @@ Everything leaves NFC-normalised (TCVN 6909:2001).
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 import unicodedata
@@ -184,18 +185,22 @@ def has_no_diacritics(text: str) -> bool:
     carries the mark that Vietnamese puts on most syllables, the text was typed without diacritics. Works
     from about eight words; English, which shares few of its words with those shapes, is not flagged.
     """
-    words = re.findall(r"[^\W\d_]+", text[:MAX_JUDGED])
-    if len(words) < MIN_WORDS:
+    words = collections.Counter(re.findall(r"[^\W\d_]+", text[:MAX_JUDGED]))  # a text repeats its words
+    total = words.total()
+    if total < MIN_WORDS:
         return False
-    shapes = [_shape(word) for word in words]
-    syllables = [unmarked for syllable, unmarked in shapes if syllable]
-    if len(syllables) < VIETNAMESE_SHARE * len(words):
+    syllables = unmarked = 0
+    for word, count in words.items():
+        syllable, bare = _shape(word)
+        syllables += count if syllable else 0
+        unmarked += count if syllable and bare else 0
+    if syllables < VIETNAMESE_SHARE * total:
         return False
-    return sum(syllables) >= UNMARKED_SHARE * len(syllables)
+    return unmarked >= UNMARKED_SHARE * syllables
 
 
 @functools.lru_cache(maxsize=65536)
 def _shape(word: str) -> tuple[bool, bool]:
-    """(a Vietnamese syllable's shape, written without any mark): a language repeats its few thousand
-    syllables, so a long document asks about the same words again and again."""
+    """(a Vietnamese syllable's shape, written without any mark), remembered: a language has a few
+    thousand syllables, and the daemon reads one message after another."""
     return bool(SYLLABLE.fullmatch(_base(word))), not any(ch in VIETNAMESE_LETTERS for ch in word)
