@@ -39,6 +39,20 @@ NOTE_KINDS = {"footnoteReference": ("footnotes", "fn"), "endnoteReference": ("en
 LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 W_T, W_VAL = qn("w:t"), qn("w:val")
+# The names the walk asks for at every paragraph and run, looked up once.
+W_P, W_R, W_RPR, W_PPR, W_TBL, W_SDT, W_SDT_CONTENT = (
+    qn(f"w:{n}") for n in ("p", "r", "rPr", "pPr", "tbl", "sdt", "sdtContent")
+)
+W_HYPERLINK, R_ID, W_PSTYLE, W_OUTLINE, W_NUMPR, W_JC = (
+    qn(n) for n in ("w:hyperlink", "r:id", "w:pStyle", "w:outlineLvl", "w:numPr", "w:jc")
+)
+W_NUMID, W_ILVL, W_VERTALIGN, W_RFONTS = qn("w:numId"), qn("w:ilvl"), qn("w:vertAlign"), qn("w:rFonts")
+INLINE_CONTAINERS = {qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), W_SDT}  # runs inside them are read
+# The run properties that become HTML, and the order _wrap nests them in (the outermost last).
+EMPHASIS = {qn("w:strike"): "s", qn("w:dstrike"): "s", qn("w:u"): "u", qn("w:i"): "em", qn("w:b"): "strong"}
+EMPHASIS_ORDER = ("s", "u", "em", "strong")
+OFF = ("0", "false", "none")
+TAGS = re.compile(r"<[^>]+>")
 PLAIN_RUN_CHILDREN = {qn("w:tab"): " ", qn("w:noBreakHyphen"): "-", qn("w:br"): "<br>", qn("w:cr"): "<br>"}
 PICTURES = {qn("w:drawing"), qn("w:pict"), qn("w:object")}
 
@@ -63,7 +77,6 @@ class _Converter:
         self.text: list[str] = []  # the paragraphs' text, joined once at the end
         self.list_formats = self._numbering_formats()
         self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
-        self.style_fonts = self._style_fonts()
         self.style_headings: dict[str, int | None] = {}
         self.style_lists: dict[str, tuple[str | None, int | None]] = {}
         self.legacy = self._legacy_encodings()
@@ -93,8 +106,10 @@ class _Converter:
             based = element.find(qn("w:basedOn"))
             style_id = based.get(qn("w:val")) if based is not None else None
 
-    def _style_fonts(self) -> dict[str | None, str | None]:
-        """Each style's font, following base styles; None: the document default."""
+    @functools.cached_property
+    def style_fonts(self) -> dict[str | None, str | None]:
+        """Each style's font, following base styles; None: the document default. Needed only for a
+        document that names a legacy font somewhere (see _legacy_encodings)."""
         defaults = self.doc.styles.element.find(qn("w:docDefaults"))
         fonts: dict[str | None, str | None] = {
             None: _rfonts_name(defaults.find(".//" + qn("w:rFonts")) if defaults is not None else None)
@@ -124,8 +139,8 @@ class _Converter:
         """The legacy encodings this document really uses: judged on all the text set in each kind of font
         at once, because many files name .VnTime over text that is already Unicode."""
         body = self.doc.element.body
-        fonts = {*self.style_fonts.values(), *(_rfonts_name(el) for el in body.iter(qn("w:rFonts")))}
-        if not any(vietnamese.font_encoding(font) for font in fonts):
+        named = (*self.doc.styles.element.iter(W_RFONTS), *body.iter(W_RFONTS))  # every font a style or run names
+        if not any(vietnamese.font_encoding(_rfonts_name(el)) for el in named):
             return set()  # most documents: no legacy font anywhere, no need to look at each run
         texts: dict[str, list[str]] = {}
         for r in body.iter(qn("w:r")):
@@ -175,25 +190,26 @@ class _Converter:
                 segments.append((formatting, [html]))
 
         for child in p_el:
-            if child.tag == qn("w:r"):
+            tag = child.tag
+            if tag == W_R:
                 add(*self.run(child))
-            elif child.tag == qn("w:hyperlink"):
+            elif tag == W_HYPERLINK:
                 inner = self.runs(child)
-                rid = child.get(qn("r:id"))
+                rid = child.get(R_ID)
                 href = self.part.rels[rid].target_ref if rid and rid in self.part.rels else None
                 if href and not SAFE_LINK.match(href.strip()):  # javascript:, vbscript:, data:, file:, \\server
                     self.out.removed.setdefault("link", []).append(href.strip().split(":", 1)[0][:20] or "?")
                     href = None
                 add(None, f'<a href="{escape(href)}">{inner}</a>' if href else inner)
-            elif child.tag in (qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), qn("w:sdt")):
-                add(None, self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
+            elif tag in INLINE_CONTAINERS:
+                add(None, self.runs(child.find(W_SDT_CONTENT) if tag == W_SDT else child))
         return "".join(
             _wrap(formatting, "".join(pieces)) if formatting else "".join(pieces) for formatting, pieces in segments
         )
 
     def run(self, r) -> tuple[tuple, str]:
         """(formatting tags, innermost first; the run's HTML)"""
-        rpr = r.find(qn("w:rPr"))
+        rpr = r.find(W_RPR)
         encoding = vietnamese.font_encoding(self.run_font(r)) if self.legacy else None
         if encoding and encoding.removesuffix("_caps") not in self.legacy:
             encoding = None
@@ -222,23 +238,14 @@ class _Converter:
             return (), html
 
         props = {child.tag: child for child in rpr}  # one pass over the properties, not one search for each
-
-        def on(tag: str) -> bool:
-            el = props.get(qn(tag))
-            return el is not None and el.get(W_VAL, "true") not in ("0", "false", "none")
-
-        va = props.get(qn("w:vertAlign"))
-        vert = va.get(W_VAL) if va is not None else None
-        formatting = tuple(
+        on = {
             tag
-            for flag, tag in (
-                (on("w:strike") or on("w:dstrike"), "s"),
-                (on("w:u"), "u"),
-                (on("w:i"), "em"),
-                (on("w:b"), "strong"),
-            )
-            if flag
-        )
+            for name, tag in EMPHASIS.items()
+            if (el := props.get(name)) is not None and el.get(W_VAL, "true") not in OFF
+        }
+        formatting = tuple(tag for tag in EMPHASIS_ORDER if tag in on) if on else ()
+        va = props.get(W_VERTALIGN)
+        vert = va.get(W_VAL) if va is not None else None
         formatting += ("sup",) if vert == "superscript" else ("sub",) if vert == "subscript" else ()
         return formatting, html
 
