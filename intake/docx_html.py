@@ -1,16 +1,22 @@
 """Word documents (.docx) to clean HTML, in document order, with images handed back as files.
 
-python-docx reads the package; we walk the body's XML ourselves because python-docx has no notion of
-list nesting, merged cells or inline images, which a faithful draft needs.
+The package is read here with zipfile and lxml (the parts the draft needs, when it needs them, as plain
+lxml elements: python-docx parsed every part of the package into its own element classes, which made a
+120-page decree a third slower), and the body's XML is walked in document order for list nesting, merged
+cells and inline images, which a faithful draft needs.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import posixpath
 import re
+import zipfile
 from dataclasses import dataclass, field
 from html import escape
+
+from lxml import etree
 
 from intake import document, vietnamese
 
@@ -57,6 +63,104 @@ PLAIN_RUN_CHILDREN = {qn("w:tab"): " ", qn("w:noBreakHyphen"): "-", qn("w:br"): 
 PICTURES = {qn("w:drawing"), qn("w:pict"), qn("w:object")}
 
 
+# python-docx's parser settings: no entities (check_zip refuses a DOCTYPE before this), no blank text nodes.
+XML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+class _Relationship:
+    def __init__(self, package: _Package, base: str, element):
+        self.package = package
+        self.reltype = element.get("Type", "")
+        self.target_ref = element.get("Target", "")
+        self.is_external = element.get("TargetMode") == "External"
+        self.name = posixpath.normpath(posixpath.join("/" + base, self.target_ref)).lstrip("/")
+
+    @property
+    def target_part(self) -> _Part:
+        return self.package.load(self.name)
+
+
+class _Part:
+    """One part of the package: its bytes and type, its XML and relationships when asked for."""
+
+    def __init__(self, package: _Package, name: str):
+        try:
+            self.blob = package.zip.read(name)
+        except KeyError:
+            raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
+        self.package, self.name = package, name
+        self.content_type = package.content_type(name)
+        self.ext = posixpath.splitext(name)[1].lstrip(".")
+
+    @functools.cached_property
+    def element(self):
+        return etree.fromstring(self.blob, XML_PARSER)
+
+    @functools.cached_property
+    def rels(self) -> dict[str, _Relationship]:
+        return self.package.relationships(self.name)
+
+    def related(self, kind: str) -> _Part | None:
+        """The part this one names for ``kind`` (styles, numbering …), if any."""
+        rel = next((r for r in self.rels.values() if r.reltype.endswith("/" + kind) and not r.is_external), None)
+        return rel.target_part if rel is not None else None
+
+
+class _Package:
+    """A Word document's package: the main part, its body, styles and numbering."""
+
+    def __init__(self, data: bytes):
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.parts: dict[str, _Part] = {}
+        types = self.xml("[Content_Types].xml")
+        self.defaults = {
+            el.get("Extension", "").lower(): el.get("ContentType", "") for el in types.iter(CONTENT_TYPES + "Default")
+        }
+        self.overrides = {
+            el.get("PartName", "").lower(): el.get("ContentType", "") for el in types.iter(CONTENT_TYPES + "Override")
+        }
+        main = next(
+            (r for r in self.relationships("").values() if r.reltype.endswith("/officeDocument") and not r.is_external),
+            None,
+        )
+        if main is None:
+            raise ValueError("tệp không có nội dung văn bản Word")
+        self.part = self.load(main.name)
+        if self.part.content_type != WORD_MAIN:
+            raise ValueError(f"không phải văn bản Word ({self.part.content_type[:80]})")
+        self.body = self.part.element.find(qn("w:body"))
+        if self.body is None:
+            raise ValueError("văn bản Word không có phần thân")
+        styles = self.part.related("styles")
+        self.styles = styles.element if styles is not None else etree.Element(qn("w:styles"))
+        numbering = self.part.related("numbering")
+        self.numbering = numbering.element if numbering is not None else None
+
+    def xml(self, name: str):
+        try:
+            return etree.fromstring(self.zip.read(name), XML_PARSER)
+        except KeyError:
+            raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
+
+    def load(self, name: str) -> _Part:
+        if name not in self.parts:
+            self.parts[name] = _Part(self, name)
+        return self.parts[name]
+
+    def content_type(self, name: str) -> str:
+        return self.overrides.get("/" + name.lower()) or self.defaults.get(posixpath.splitext(name)[1][1:].lower(), "")
+
+    def relationships(self, name: str) -> dict[str, _Relationship]:
+        folder, base = posixpath.split(name)
+        path = posixpath.join(folder, "_rels", base + ".rels")
+        if path not in self.zip.NameToInfo:
+            return {}
+        return {el.get("Id"): _Relationship(self, folder, el) for el in self.xml(path).iter(RELATIONSHIP)}
+
+
 @dataclass
 class Converted:
     html: str
@@ -76,7 +180,7 @@ class _Converter:
         self.out = Converted(html="")
         self.text: list[str] = []  # the paragraphs' text, joined once at the end
         self.list_formats = self._numbering_formats()
-        self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
+        self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.findall(qn("w:style"))}
         self.style_headings: dict[str, int | None] = {}
         self.style_lists: dict[str, tuple[str | None, int | None]] = {}
         self.legacy = self._legacy_encodings()
@@ -91,9 +195,7 @@ class _Converter:
         for rel in self.doc.part.rels.values():
             if rel.reltype.endswith("/" + kind) and not rel.is_external:
                 self.note_parts[kind] = rel.target_part
-                from docx.oxml import parse_xml  # loaded already: python-docx opened the document
-
-                root = parse_xml(rel.target_part.blob)
+                root = rel.target_part.element
                 return {note.get(qn("w:id")): note for note in root if note.get(qn("w:type")) in (None, "normal")}
         return {}
 
@@ -110,7 +212,7 @@ class _Converter:
     def style_fonts(self) -> dict[str | None, str | None]:
         """Each style's font, following base styles; None: the document default. Needed only for a
         document that names a legacy font somewhere (see _legacy_encodings)."""
-        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
+        defaults = self.doc.styles.find(qn("w:docDefaults"))
         fonts: dict[str | None, str | None] = {
             None: _rfonts_name(defaults.find(".//" + qn("w:rFonts")) if defaults is not None else None)
         }
@@ -138,8 +240,8 @@ class _Converter:
     def _legacy_encodings(self) -> set[str]:
         """The legacy encodings this document really uses: judged on all the text set in each kind of font
         at once, because many files name .VnTime over text that is already Unicode."""
-        body = self.doc.element.body
-        named = (*self.doc.styles.element.iter(W_RFONTS), *body.iter(W_RFONTS))  # every font a style or run names
+        body = self.doc.body
+        named = (*self.doc.styles.iter(W_RFONTS), *body.iter(W_RFONTS))  # every font a style or run names
         if not any(vietnamese.font_encoding(_rfonts_name(el)) for el in named):
             return set()  # most documents: no legacy font anywhere, no need to look at each run
         texts: dict[str, list[str]] = {}
@@ -158,9 +260,8 @@ class _Converter:
 
     def _numbering_formats(self) -> dict[tuple[str, int], str]:
         """(numId, level) → 'ul' or 'ol', read from the numbering part."""
-        try:
-            numbering = self.doc.part.numbering_part.element
-        except (KeyError, NotImplementedError, AttributeError):
+        numbering = self.doc.numbering
+        if numbering is None:
             return {}
         abstract = {}
         for an in numbering.findall(qn("w:abstractNum")):
@@ -299,7 +400,7 @@ class _Converter:
         alt = (props.get("descr") or props.get("title") or "") if props is not None else ""
         content_type = part.content_type
         n = len(self.out.images) + 1
-        ext = part.partname.ext or "bin"
+        ext = part.ext or "bin"
         ref = f"docx-image-{n}"
         self.out.images.append((ref, f"anh-{n}.{ext}", content_type, part.blob))
         if content_type not in IMAGE_TYPES:
@@ -498,14 +599,11 @@ def _rfonts_name(rfonts) -> str | None:
 
 
 def docx_to_html(data: bytes) -> Converted:
-    from docx import Document
-
-    doc = Document(io.BytesIO(data))
+    doc = _Package(data)
     conv = _Converter(doc)
-    conv.out.html = conv.blocks(doc.element.body) + conv.notes_html()
-    body = doc.element.body
+    conv.out.html = conv.blocks(doc.body) + conv.notes_html()
     for kind, tag in (("object", qn("w:object")), ("altchunk", qn("w:altChunk"))):
-        if found := sum(1 for _ in body.iter(tag)):
+        if found := sum(1 for _ in doc.body.iter(tag)):
             conv.out.removed[kind] = [tag] * found
     conv.out.text = "".join(line + "\n" for line in conv.text)
     return conv.out
