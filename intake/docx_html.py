@@ -408,13 +408,19 @@ class _Converter:
         return f'<img src="cid:{ref}" alt="{escape(alt)}">'
 
     # -- blocks -----------------------------------------------------------------------------------
-    def paragraph_style(self, p_el) -> str:
-        pstyle = p_el.find("./w:pPr/w:pStyle", NS)
-        return pstyle.get(qn("w:val")) if pstyle is not None else "Normal"
+    @staticmethod
+    def paragraph_properties(p_el) -> dict:
+        """The paragraph's properties by name, read in one pass (the first of each, as find() reads them)."""
+        ppr = p_el.find(W_PPR)
+        return {child.tag: child for child in reversed(ppr)} if ppr is not None else {}
 
-    def heading_level(self, p_el, style_id: str) -> int | None:
-        outline = p_el.find("./w:pPr/w:outlineLvl", NS)
-        if outline is not None and int(outline.get(qn("w:val"))) < 6:
+    def paragraph_style(self, p_el, props: dict | None = None) -> str:
+        pstyle = (props if props is not None else self.paragraph_properties(p_el)).get(W_PSTYLE)
+        return pstyle.get(W_VAL) if pstyle is not None else "Normal"
+
+    def heading_level(self, props: dict, style_id: str) -> int | None:
+        outline = props.get(W_OUTLINE)
+        if outline is not None and int(outline.get(W_VAL)) < 6:
             return int(outline.get(qn("w:val"))) + 1
         if style_id not in self.style_headings:  # a long document has thousands of paragraphs, a few styles
             self.style_headings[style_id] = self._style_heading(style_id)
@@ -428,9 +434,9 @@ class _Converter:
                     return int(m[1]) if m[1] else 1
         return None
 
-    def list_info(self, p_el, style_id: str) -> tuple[str, int] | None:
+    def list_info(self, props: dict, style_id: str) -> tuple[str, int] | None:
         """(list tag, level) from the paragraph's numbering, or its style's ("List Bullet" keeps it there)."""
-        own = p_el.find("./w:pPr/w:numPr", NS)
+        own = props.get(W_NUMPR)
         num_id = own.find(qn("w:numId")) if own is not None else None
         level = own.find(qn("w:ilvl")) if own is not None else None
         num = num_id.get(qn("w:val")) if num_id is not None else None
@@ -461,23 +467,24 @@ class _Converter:
 
     def paragraph(self, p_el) -> tuple[str, tuple[str, int] | None]:
         inner = self.runs(p_el).strip()
-        text = re.sub(r"<[^>]+>", "", inner)
+        text = TAGS.sub("", inner)
         if text.strip():
             self.text.append(text)
-        style_id = self.paragraph_style(p_el)
-        level = self.heading_level(p_el, style_id)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
+        props = self.paragraph_properties(p_el)
+        style_id = self.paragraph_style(p_el, props)
+        level = self.heading_level(props, style_id)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
         if not level and text.strip().rstrip(":") in document.TYPES:
             level = 2  # the title line of an administrative document: QUYẾT ĐỊNH, KẾ HOẠCH, CÔNG ĐIỆN …
         if level and inner:
             self.out.headings.append(text)
             return f"<h{level}>{inner}</h{level}>", None
-        info = self.list_info(p_el, style_id)
+        info = self.list_info(props, style_id)
         if info is not None:
             return inner, info
         if not inner:
             return "", None
-        jc = p_el.find("./w:pPr/w:jc", NS)
-        centred = jc is not None and jc.get(qn("w:val")) == "center"
+        jc = props.get(W_JC)
+        centred = jc is not None and jc.get(W_VAL) == "center"
         cls = ' class="has-text-align-center"' if centred else ""
         return f"<p{cls}>{inner}</p>", None
 
