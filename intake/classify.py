@@ -34,10 +34,24 @@ CATEGORY_WORDS = [  # first match wins; order matters
 URGENCY = [("hoa_toc", r"HỎA TỐC|HOẢ TỐC"), ("thuong_khan", r"THƯỢNG KHẨN"), ("khan", r"KHẨN")]
 
 
+class _Marks(dict):
+    """For ``str.translate``: combining marks (category Mn) removed, every other character kept; filled as
+    characters are met, and only for the scripts letters come from, so a stranger's text cannot grow it."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code)) == "Mn" else code
+        if code < 0x2000:
+            self[code] = kept
+        return kept
+
+
+_MARKS = _Marks()
+
+
 def fold(text: str) -> str:
     """Lower case without diacritics, for matching what people type without marks."""
     text = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
-    return "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
+    return text.translate(_MARKS).lower()
 
 
 def automatic(mail: Mail) -> tuple[str, str] | None:

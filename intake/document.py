@@ -206,7 +206,8 @@ def extract(text: str) -> dict:
             break
     doc["for_website"] = any(WEBSITE.search(r) for r in doc["recipients"])
     doc["authority"], doc["signer_title"], doc["signer"] = _signature(lines)
-    doc["effective_on"] = _effective_on(" ".join(lines), doc["issued_on"])
-    doc["effective_from_signing"] = bool((m := EFFECTIVE.search(" ".join(lines))) and m[1])
+    joined = " ".join(lines)
+    doc["effective_on"] = _effective_on(joined, doc["issued_on"])
+    doc["effective_from_signing"] = bool((m := EFFECTIVE.search(joined)) and m[1])
     doc["replaces"] = _replaces("\n".join(lines), number)
     return doc

@@ -1,16 +1,22 @@
 """Word documents (.docx) to clean HTML, in document order, with images handed back as files.
 
-python-docx reads the package; we walk the body's XML ourselves because python-docx has no notion of
-list nesting, merged cells or inline images, which a faithful draft needs.
+The package is read here with zipfile and lxml (the parts the draft needs, when it needs them, as plain
+lxml elements: python-docx parsed every part of the package into its own element classes, which made a
+120-page decree a third slower), and the body's XML is walked in document order for list nesting, merged
+cells and inline images, which a faithful draft needs.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import posixpath
 import re
+import zipfile
 from dataclasses import dataclass, field
 from html import escape
+
+from lxml import etree
 
 from intake import document, refusals, vietnamese
 
@@ -39,8 +45,120 @@ NOTE_KINDS = {"footnoteReference": ("footnotes", "fn"), "endnoteReference": ("en
 LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 W_T, W_VAL = qn("w:t"), qn("w:val")
+# The names the walk asks for at every paragraph and run, looked up once.
+W_P, W_R, W_RPR, W_PPR, W_TBL, W_SDT, W_SDT_CONTENT = (
+    qn(f"w:{n}") for n in ("p", "r", "rPr", "pPr", "tbl", "sdt", "sdtContent")
+)
+W_HYPERLINK, R_ID, W_PSTYLE, W_OUTLINE, W_NUMPR, W_JC = (
+    qn(n) for n in ("w:hyperlink", "r:id", "w:pStyle", "w:outlineLvl", "w:numPr", "w:jc")
+)
+W_NUMID, W_ILVL, W_VERTALIGN, W_RFONTS = qn("w:numId"), qn("w:ilvl"), qn("w:vertAlign"), qn("w:rFonts")
+INLINE_CONTAINERS = {qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), W_SDT}  # runs inside them are read
+# The run properties that become HTML, and the order _wrap nests them in (the outermost last).
+EMPHASIS = {qn("w:strike"): "s", qn("w:dstrike"): "s", qn("w:u"): "u", qn("w:i"): "em", qn("w:b"): "strong"}
+EMPHASIS_ORDER = ("s", "u", "em", "strong")
+OFF = ("0", "false", "none")
+TAGS = re.compile(r"<[^>]+>")
 PLAIN_RUN_CHILDREN = {qn("w:tab"): " ", qn("w:noBreakHyphen"): "-", qn("w:br"): "<br>", qn("w:cr"): "<br>"}
 PICTURES = {qn("w:drawing"), qn("w:pict"), qn("w:object")}
+
+
+# python-docx's parser settings: no entities (check_zip refuses a DOCTYPE before this), no blank text nodes.
+XML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+class _Relationship:
+    def __init__(self, package: _Package, base: str, element):
+        self.package = package
+        self.reltype = element.get("Type", "")
+        self.target_ref = element.get("Target", "")
+        self.is_external = element.get("TargetMode") == "External"
+        self.name = posixpath.normpath(posixpath.join("/" + base, self.target_ref)).lstrip("/")
+
+    @property
+    def target_part(self) -> _Part:
+        return self.package.load(self.name)
+
+
+class _Part:
+    """One part of the package: its bytes and type, its XML and relationships when asked for."""
+
+    def __init__(self, package: _Package, name: str):
+        try:
+            self.blob = package.zip.read(name)
+        except KeyError:
+            raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
+        self.package, self.name = package, name
+        self.content_type = package.content_type(name)
+        self.ext = posixpath.splitext(name)[1].lstrip(".")
+
+    @functools.cached_property
+    def element(self):
+        return etree.fromstring(self.blob, XML_PARSER)
+
+    @functools.cached_property
+    def rels(self) -> dict[str, _Relationship]:
+        return self.package.relationships(self.name)
+
+    def related(self, kind: str) -> _Part | None:
+        """The part this one names for ``kind`` (styles, numbering …), if any."""
+        rel = next((r for r in self.rels.values() if r.reltype.endswith("/" + kind) and not r.is_external), None)
+        return rel.target_part if rel is not None else None
+
+
+class _Package:
+    """A Word document's package: the main part, its body, styles and numbering."""
+
+    def __init__(self, data: bytes):
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.parts: dict[str, _Part] = {}
+        types = self.xml("[Content_Types].xml")
+        self.defaults = {
+            el.get("Extension", "").lower(): el.get("ContentType", "") for el in types.iter(CONTENT_TYPES + "Default")
+        }
+        self.overrides = {
+            el.get("PartName", "").lower(): el.get("ContentType", "") for el in types.iter(CONTENT_TYPES + "Override")
+        }
+        main = next(
+            (r for r in self.relationships("").values() if r.reltype.endswith("/officeDocument") and not r.is_external),
+            None,
+        )
+        if main is None:
+            raise ValueError("tệp không có nội dung văn bản Word")
+        self.part = self.load(main.name)
+        if self.part.content_type != WORD_MAIN:
+            raise ValueError(f"không phải văn bản Word ({self.part.content_type[:80]})")
+        self.body = self.part.element.find(qn("w:body"))
+        if self.body is None:
+            raise ValueError("văn bản Word không có phần thân")
+        styles = self.part.related("styles")
+        self.styles = styles.element if styles is not None else etree.Element(qn("w:styles"))
+        numbering = self.part.related("numbering")
+        self.numbering = numbering.element if numbering is not None else None
+
+    def xml(self, name: str):
+        try:
+            return etree.fromstring(self.zip.read(name), XML_PARSER)
+        except KeyError:
+            raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
+
+    def load(self, name: str) -> _Part:
+        if name not in self.parts:
+            self.parts[name] = _Part(self, name)
+        return self.parts[name]
+
+    def content_type(self, name: str) -> str:
+        return self.overrides.get("/" + name.lower()) or self.defaults.get(posixpath.splitext(name)[1][1:].lower(), "")
+
+    def relationships(self, name: str) -> dict[str, _Relationship]:
+        folder, base = posixpath.split(name)
+        path = posixpath.join(folder, "_rels", base + ".rels")
+        if path not in self.zip.NameToInfo:
+            return {}
+        return {el.get("Id"): _Relationship(self, folder, el) for el in self.xml(path).iter(RELATIONSHIP)}
 
 
 @dataclass
@@ -67,8 +185,7 @@ class _Converter:
         self.out = Converted(html="")
         self.text: list[str] = []  # the paragraphs' text, joined once at the end
         self.list_formats = self._numbering_formats()
-        self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.element.findall(qn("w:style"))}
-        self.style_fonts = self._style_fonts()
+        self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.findall(qn("w:style"))}
         self.style_headings: dict[str, int | None] = {}
         self.style_lists: dict[str, tuple[str | None, int | None]] = {}
         self.legacy = self._legacy_encodings()
@@ -83,9 +200,7 @@ class _Converter:
         for rel in self.doc.part.rels.values():
             if rel.reltype.endswith("/" + kind) and not rel.is_external:
                 self.note_parts[kind] = rel.target_part
-                from docx.oxml import parse_xml  # loaded already: python-docx opened the document
-
-                root = parse_xml(rel.target_part.blob)
+                root = rel.target_part.element
                 return {note.get(qn("w:id")): note for note in root if note.get(qn("w:type")) in (None, "normal")}
         return {}
 
@@ -98,9 +213,11 @@ class _Converter:
             based = element.find(qn("w:basedOn"))
             style_id = based.get(qn("w:val")) if based is not None else None
 
-    def _style_fonts(self) -> dict[str | None, str | None]:
-        """Each style's font, following base styles; None: the document default."""
-        defaults = self.doc.styles.element.find(qn("w:docDefaults"))
+    @functools.cached_property
+    def style_fonts(self) -> dict[str | None, str | None]:
+        """Each style's font, following base styles; None: the document default. Needed only for a
+        document that names a legacy font somewhere (see _legacy_encodings)."""
+        defaults = self.doc.styles.find(qn("w:docDefaults"))
         fonts: dict[str | None, str | None] = {
             None: _rfonts_name(defaults.find(".//" + qn("w:rFonts")) if defaults is not None else None)
         }
@@ -128,9 +245,9 @@ class _Converter:
     def _legacy_encodings(self) -> set[str]:
         """The legacy encodings this document really uses: judged on all the text set in each kind of font
         at once, because many files name .VnTime over text that is already Unicode."""
-        body = self.doc.element.body
-        fonts = {*self.style_fonts.values(), *(_rfonts_name(el) for el in body.iter(qn("w:rFonts")))}
-        if not any(vietnamese.font_encoding(font) for font in fonts):
+        body = self.doc.body
+        named = (*self.doc.styles.iter(W_RFONTS), *body.iter(W_RFONTS))  # every font a style or run names
+        if not any(vietnamese.font_encoding(_rfonts_name(el)) for el in named):
             return set()  # most documents: no legacy font anywhere, no need to look at each run
         texts: dict[str, list[str]] = {}
         for r in body.iter(qn("w:r")):
@@ -145,9 +262,8 @@ class _Converter:
 
     def _numbering_formats(self) -> dict[tuple[str, int], str]:
         """(numId, level) → 'ul' or 'ol', read from the numbering part."""
-        try:
-            numbering = self.doc.part.numbering_part.element
-        except (KeyError, NotImplementedError, AttributeError):
+        numbering = self.doc.numbering
+        if numbering is None:
             return {}
         abstract = {}
         for an in numbering.findall(qn("w:abstractNum")):
@@ -177,25 +293,26 @@ class _Converter:
                 segments.append((formatting, [html]))
 
         for child in p_el:
-            if child.tag == qn("w:r"):
+            tag = child.tag
+            if tag == W_R:
                 add(*self.run(child))
-            elif child.tag == qn("w:hyperlink"):
+            elif tag == W_HYPERLINK:
                 inner = self.runs(child)
-                rid = child.get(qn("r:id"))
+                rid = child.get(R_ID)
                 href = self.part.rels[rid].target_ref if rid and rid in self.part.rels else None
                 if href and not SAFE_LINK.match(href.strip()):  # javascript:, vbscript:, data:, file:, \\server
                     self.out.removed.setdefault("link", []).append(href.strip().split(":", 1)[0][:20] or "?")
                     href = None
                 add(None, f'<a href="{escape(href)}">{inner}</a>' if href else inner)
-            elif child.tag in (qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), qn("w:sdt")):
-                add(None, self.runs(child.find(qn("w:sdtContent")) if child.tag == qn("w:sdt") else child))
+            elif tag in INLINE_CONTAINERS:
+                add(None, self.runs(child.find(W_SDT_CONTENT) if tag == W_SDT else child))
         return "".join(
             _wrap(formatting, "".join(pieces)) if formatting else "".join(pieces) for formatting, pieces in segments
         )
 
     def run(self, r) -> tuple[tuple, str]:
         """(formatting tags, innermost first; the run's HTML)"""
-        rpr = r.find(qn("w:rPr"))
+        rpr = r.find(W_RPR)
         encoding = vietnamese.font_encoding(self.run_font(r)) if self.legacy else None
         if encoding and encoding.removesuffix("_caps") not in self.legacy:
             encoding = None
@@ -224,23 +341,14 @@ class _Converter:
             return (), html
 
         props = {child.tag: child for child in rpr}  # one pass over the properties, not one search for each
-
-        def on(tag: str) -> bool:
-            el = props.get(qn(tag))
-            return el is not None and el.get(W_VAL, "true") not in ("0", "false", "none")
-
-        va = props.get(qn("w:vertAlign"))
-        vert = va.get(W_VAL) if va is not None else None
-        formatting = tuple(
+        on = {
             tag
-            for flag, tag in (
-                (on("w:strike") or on("w:dstrike"), "s"),
-                (on("w:u"), "u"),
-                (on("w:i"), "em"),
-                (on("w:b"), "strong"),
-            )
-            if flag
-        )
+            for name, tag in EMPHASIS.items()
+            if (el := props.get(name)) is not None and el.get(W_VAL, "true") not in OFF
+        }
+        formatting = tuple(tag for tag in EMPHASIS_ORDER if tag in on) if on else ()
+        va = props.get(W_VERTALIGN)
+        vert = va.get(W_VAL) if va is not None else None
         formatting += ("sup",) if vert == "superscript" else ("sub",) if vert == "subscript" else ()
         return formatting, html
 
@@ -294,7 +402,7 @@ class _Converter:
         alt = (props.get("descr") or props.get("title") or "") if props is not None else ""
         content_type = part.content_type
         n = len(self.out.images) + 1
-        ext = part.partname.ext or "bin"
+        ext = part.ext or "bin"
         ref = f"docx-image-{n}"
         self.out.images.append((ref, f"anh-{n}.{ext}", content_type, part.blob))
         if content_type not in IMAGE_TYPES:
@@ -302,13 +410,19 @@ class _Converter:
         return f'<img src="cid:{ref}" alt="{escape(alt)}">'
 
     # -- blocks -----------------------------------------------------------------------------------
-    def paragraph_style(self, p_el) -> str:
-        pstyle = p_el.find("./w:pPr/w:pStyle", NS)
-        return pstyle.get(qn("w:val")) if pstyle is not None else "Normal"
+    @staticmethod
+    def paragraph_properties(p_el) -> dict:
+        """The paragraph's properties by name, read in one pass (the first of each, as find() reads them)."""
+        ppr = p_el.find(W_PPR)
+        return {child.tag: child for child in reversed(ppr)} if ppr is not None else {}
 
-    def heading_level(self, p_el, style_id: str) -> int | None:
-        outline = p_el.find("./w:pPr/w:outlineLvl", NS)
-        if outline is not None and int(outline.get(qn("w:val"))) < 6:
+    def paragraph_style(self, p_el, props: dict | None = None) -> str:
+        pstyle = (props if props is not None else self.paragraph_properties(p_el)).get(W_PSTYLE)
+        return pstyle.get(W_VAL) if pstyle is not None else "Normal"
+
+    def heading_level(self, props: dict, style_id: str) -> int | None:
+        outline = props.get(W_OUTLINE)
+        if outline is not None and int(outline.get(W_VAL)) < 6:
             return int(outline.get(qn("w:val"))) + 1
         if style_id not in self.style_headings:  # a long document has thousands of paragraphs, a few styles
             self.style_headings[style_id] = self._style_heading(style_id)
@@ -322,9 +436,9 @@ class _Converter:
                     return int(m[1]) if m[1] else 1
         return None
 
-    def list_info(self, p_el, style_id: str) -> tuple[str, int] | None:
+    def list_info(self, props: dict, style_id: str) -> tuple[str, int] | None:
         """(list tag, level) from the paragraph's numbering, or its style's ("List Bullet" keeps it there)."""
-        own = p_el.find("./w:pPr/w:numPr", NS)
+        own = props.get(W_NUMPR)
         num_id = own.find(qn("w:numId")) if own is not None else None
         level = own.find(qn("w:ilvl")) if own is not None else None
         num = num_id.get(qn("w:val")) if num_id is not None else None
@@ -355,23 +469,24 @@ class _Converter:
 
     def paragraph(self, p_el) -> tuple[str, tuple[str, int] | None]:
         inner = self.runs(p_el).strip()
-        text = re.sub(r"<[^>]+>", "", inner)
+        text = TAGS.sub("", inner)
         if text.strip():
             self.text.append(text)
-        style_id = self.paragraph_style(p_el)
-        level = self.heading_level(p_el, style_id)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
+        props = self.paragraph_properties(p_el)
+        style_id = self.paragraph_style(p_el, props)
+        level = self.heading_level(props, style_id)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
         if not level and text.strip().rstrip(":") in document.TYPES:
             level = 2  # the title line of an administrative document: QUYẾT ĐỊNH, KẾ HOẠCH, CÔNG ĐIỆN …
         if level and inner:
             self.out.headings.append(text)
             return f"<h{level}>{inner}</h{level}>", None
-        info = self.list_info(p_el, style_id)
+        info = self.list_info(props, style_id)
         if info is not None:
             return inner, info
         if not inner:
             return "", None
-        jc = p_el.find("./w:pPr/w:jc", NS)
-        centred = jc is not None and jc.get(qn("w:val")) == "center"
+        jc = props.get(W_JC)
+        centred = jc is not None and jc.get(W_VAL) == "center"
         cls = ' class="has-text-align-center"' if centred else ""
         return f"<p{cls}>{inner}</p>", None
 
@@ -493,14 +608,11 @@ def _rfonts_name(rfonts) -> str | None:
 
 
 def docx_to_html(data: bytes) -> Converted:
-    from docx import Document
-
-    doc = Document(io.BytesIO(data))
+    doc = _Package(data)
     conv = _Converter(doc)
-    conv.out.html = conv.blocks(doc.element.body) + conv.notes_html()
-    body = doc.element.body
+    conv.out.html = conv.blocks(doc.body) + conv.notes_html()
     for kind, tag in (("object", qn("w:object")), ("altchunk", qn("w:altChunk"))):
-        if found := sum(1 for _ in body.iter(tag)):
+        if found := sum(1 for _ in doc.body.iter(tag)):
             conv.out.removed[kind] = [tag] * found
     conv.out.text = "".join(line + "\n" for line in conv.text)
     return conv.out

@@ -11,6 +11,7 @@ keyword table, the unit from the site's routing table.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from email.utils import getaddresses
@@ -60,6 +61,12 @@ class QuestionInfo:
         }
 
 
+@functools.lru_cache(maxsize=256)
+def _keyword_patterns(keywords: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    """A topic's keywords folded and compiled once, not at every question."""
+    return tuple(re.compile(rf"\b{re.escape(fold(word))}\b") for word in keywords)
+
+
 def topic_of(settings: Settings, subject: str, text: str) -> str | None:
     """The field whose keywords the subject (three times over) and the text name most; first in the preset's
     order on a tie; None when no keyword matches."""
@@ -67,8 +74,7 @@ def topic_of(settings: Settings, subject: str, text: str) -> str | None:
     best, best_score = None, 0
     for topic_id, topic in settings.questions.topics.items():
         score = 0
-        for word in topic.keywords:
-            pattern = re.compile(rf"\b{re.escape(fold(word))}\b")
+        for pattern in _keyword_patterns(tuple(topic.keywords)):
             score += 3 * len(pattern.findall(subject)) + len(pattern.findall(text))
         if score > best_score:
             best, best_score = topic_id, score

@@ -24,7 +24,9 @@ import threading
 import time
 
 HEADER = struct.Struct("!Q")  # the length of each pickled message
-PRELOAD = ("intake.docx_html", "intake.message", "docx", "pypdf", "PIL.Image")  # loaded while the caller works
+# Loaded while the caller starts: what every message (MIME, ftfy) and a .docx need. pypdf and Pillow
+# (0.1-0.3 s) are loaded by the first PDF or picture, so that `toasoan inspect` does not wait for them.
+PRELOAD = ("intake.message", "ftfy", "intake.docx_safe")
 
 
 def read_message(stream) -> object:

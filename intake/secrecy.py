@@ -48,14 +48,17 @@ def stamp(subject: str, texts: dict[str, str]) -> tuple[str, str]:
     """(level, where it was found) or ("none", ""). ``texts`` names each text read ("nội dung thư",
     "tệp báo cáo.docx"). A stamp on a line of its own counts in any case (``Mật``); in the subject it must
     be written in capitals, the way offices write a stamp there, so that "Mật độ dân số" is never one."""
+    short = {  # a stamp is a short line: a 100-page document has a few hundred of them, read once
+        name: [line for line in map(str.strip, text.splitlines()) if 0 < len(line) < 40] for name, text in texts.items()
+    }
     for key, _ in LEVELS:
         for place in SUBJECT_PLACES if (subject or "") != (subject or "").upper() else SUBJECT_PLACES[:3]:
             if _compiled(place, key).search(subject or ""):
                 return key, place.name
-        for name, text in texts.items():
+        for name, lines in short.items():
             for place in LINE_PLACES:
                 pattern = _compiled(place, key, re.IGNORECASE)
-                if any(pattern.match(line.strip()) for line in text.splitlines() if 0 < len(line.strip()) < 40):
+                if any(pattern.match(line) for line in lines):
                     return key, f"{place.name} trong {name}"
     return "none", ""
 

@@ -1,9 +1,10 @@
 """Vietnamese working time: office hours, public holidays and the Civil Code's rules for periods.
 
 Holidays (with substituted and observed days, and the Saturdays worked to bridge them) come from the
-``holidays`` package; a site adds its own days off and working days. Periods follow Bộ luật Dân sự 2015:
-Art. 147, a period in days does not count the day it starts; Art. 148, it ends at the end (24:00) of its
-last day, moved to the end of the next working day when that day is a rest day.
+``holidays`` package, read through its table for 2010–2045 (scheduler/vietnam_holidays.py) so that a
+command does not load the package's 250 countries; a site adds its own days off and working days. Periods
+follow Bộ luật Dân sự 2015: Art. 147, a period in days does not count the day it starts; Art. 148, it ends
+at the end (24:00) of its last day, moved to the end of the next working day when that day is a rest day.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from newsroom.settings import Calendar
+from scheduler import vietnam_holidays as table
 
 MAX_SCAN_DAYS = 3660  # a calendar with no working day at all must not loop forever
 
@@ -28,23 +28,33 @@ class WorkingCalendar:
         self.working_days = {date.fromisoformat(d) for d in cal.extra_working_days}
 
     @cached_property
-    def _holidays(self) -> holidays.HolidayBase:
+    def _package(self):
+        import holidays  # years outside the table only
+
         return holidays.country_holidays("VN")  # years are filled in lazily on lookup
 
     def holiday_name(self, day: date) -> str | None:
-        return self._holidays.get(day)
+        if table.FIRST_YEAR <= day.year <= table.LAST_YEAR:
+            return table.HOLIDAYS.get(day)
+        return self._package.get(day)
+
+    def _worked_saturday(self, day: date) -> bool:
+        """A rest day worked to bridge a holiday."""
+        if table.FIRST_YEAR <= day.year <= table.LAST_YEAR:
+            return day in table.WORKED_SATURDAYS
+        self._package.get(day)  # make sure the year is populated before asking about bridged Saturdays
+        return day in self._package.weekend_workdays
 
     def is_working_day(self, day: date) -> bool:
         if day in self.working_days:
             return True
         if day in self.days_off:
             return False
-        if day in self._holidays:
+        if self.holiday_name(day) is not None:
             return False
         if day.weekday() in self.weekdays:
             return True
-        self._holidays.get(day)  # make sure the year is populated before asking about bridged Saturdays
-        return day in self._holidays.weekend_workdays
+        return self._worked_saturday(day)
 
     def next_working_day(self, day: date) -> date:
         """The first working day on or after ``day``."""

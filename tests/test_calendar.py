@@ -106,3 +106,28 @@ def test_working_hours_end_inside_office_hours_of_a_working_day(start, quarters)
     assert CAL.is_working_day(due.date())
     assert any(begin < due.time() <= end for begin, end in CAL.spans)
     assert due > start
+
+
+def test_the_holiday_table_says_what_the_holidays_package_says():
+    """scheduler/vietnam_holidays.py is the package's answer, day by day, asked as the package is asked
+    (a fresh calendar, each year filled in when one of its days is looked up); after a package upgrade
+    that changes a year, `python scripts/vietnam_holidays.py` writes the table again."""
+    import holidays
+
+    from scheduler import vietnam_holidays as table
+
+    for year in range(table.FIRST_YEAR, table.LAST_YEAR + 1):
+        package = holidays.country_holidays("VN")
+        day = date(year, 1, 1)
+        while day.year == year:
+            assert table.HOLIDAYS.get(day) == package.get(day), day
+            assert (day in table.WORKED_SATURDAYS) == (day in package.weekend_workdays), day
+            day += timedelta(days=1)
+
+
+def test_years_outside_the_table_are_asked_of_the_package():
+    from scheduler import vietnam_holidays as table
+
+    year = table.LAST_YEAR + 5
+    assert CAL.holiday_name(date(year, 9, 2)) == "National Day"
+    assert not CAL.is_working_day(date(year, 9, 2))

@@ -12,6 +12,8 @@ import sys
 from tests import samples
 
 UNUSED = ("sqlalchemy", "alembic", "apscheduler", "httpx", "aiosmtplib", "imapclient")
+# What inspect's own process leaves to its sandbox worker (ftfy, pypdf, Pillow) or to its tables (holidays).
+DECODERS = ("holidays", "ftfy", "bs4", "pypdf", "PIL")
 RUN = (
     "import contextlib, io, sys\n"
     "from toasoan.cli import main\n"
@@ -21,8 +23,9 @@ RUN = (
 )
 
 
-def loaded(*args: str) -> str:
-    out = subprocess.run([sys.executable, "-c", RUN, *args], capture_output=True, text=True, check=True)
+def loaded(*args: str, modules: tuple[str, ...] = UNUSED) -> str:
+    run = RUN.replace(repr(UNUSED), repr(modules))
+    out = subprocess.run([sys.executable, "-c", run, *args], capture_output=True, text=True, check=True)
     return out.stdout.strip()
 
 
@@ -30,6 +33,13 @@ def test_inspect_of_a_docx_submission(tmp_path):
     path = tmp_path / "message.eml"
     path.write_bytes(samples.submission("vhxh@kep.gov.vn", "bbt@kep.gov.vn", "Tin bài", docx=samples.news_docx()))
     assert loaded("inspect", str(path), "--preset", "kep", "--received", "2026-11-20T16:00:00+07:00") == "0 []"
+
+
+def test_inspect_leaves_decoding_to_its_worker_and_holidays_to_the_table(tmp_path):
+    path = tmp_path / "message.eml"
+    path.write_bytes(samples.submission("vhxh@kep.gov.vn", "bbt@kep.gov.vn", "Tin bài", docx=samples.news_docx()))
+    args = ("inspect", str(path), "--preset", "kep", "--received", "2026-11-20T16:00:00+07:00")
+    assert loaded(*args, modules=DECODERS) == "0 []"
 
 
 def test_convert(tmp_path):

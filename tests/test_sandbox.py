@@ -54,13 +54,14 @@ def test_a_worker_loads_the_converters_not_the_command_line(tmp_path):
         "from intake.sandbox import SANDBOX\n"
         "from tests.test_sandbox import loaded\n"
         "if __name__ == '__main__':\n"
-        "    print(SANDBOX.run(loaded, ['toasoan.cli', 'newsroom.settings', 'pydantic', 'sqlalchemy', 'docx']))\n"
+        "    names = ['toasoan.cli', 'newsroom.settings', 'pydantic', 'sqlalchemy', 'intake.docx_html']\n"
+        "    print(SANDBOX.run(loaded, names))\n"
     )
     out = subprocess.run(
         [sys.executable, str(script)], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "['docx']"
+    assert out.stdout.strip() == "['intake.docx_html']"
 
 
 def alive(pid: int) -> bool:
