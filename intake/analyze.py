@@ -485,7 +485,7 @@ def analyze(
         analysis.key_valid = (
             bool(keys)
             and len({(k.draft_key, k.revision) for k in keys}) == 1
-            and all(any(replykey.verify(secret, k) for secret in accepted) for k in keys)
+            and all(any(replykey.verify(secret, settings.site_id, k) for secret in accepted) for k in keys)
         )
         analysis.command = replies.parse_command(
             replies.reply_text(mail.text, mail.html), received_at, settings.timezone

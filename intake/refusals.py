@@ -17,7 +17,8 @@ from dataclasses import dataclass
 class Notice:
     vi: str
     en: str
-    answer: str = "hourly"  # refusals: "hourly" (one explanation an hour per sender) or "never"
+    answer: str = "hourly"  # refusals: "hourly" (one explanation an hour per sender), "never", or "each" (a
+    #                          board member's command that changes nothing is answered every time)
     level: int = logging.WARNING
 
 
@@ -73,6 +74,22 @@ REFUSALS: dict[str, Notice] = {
         "xin gửi một thư mới kèm nội dung hoặc tệp",
         "the message reads as a reply but answers none of the board's items; to send an article, please "
         "write a new message with its text or file",
+    ),
+    "assign_not_allowed": Notice(
+        "Vai trò “{role}” không được giao bài; theo {article}, việc phân công do {roles} thực hiện",
+        "the role “{role}” may not assign items; under {article}, assignments are made by {roles}",
+        answer="each",
+    ),
+    "assign_unknown_member": Notice(
+        "Không tìm thấy thành viên “{name}” trong Ban biên tập; xin trả lời “Giao: <họ tên, địa chỉ thư hoặc tên "
+        "đăng nhập>” với một trong: {members}",
+        "no board member “{name}”; please reply “Assign: <name, address or user name>” with one of: {members}",
+        answer="each",
+    ),
+    "assign_closed": Notice(
+        "Bài {key} đang ở trạng thái “{status}”; chỉ giao được bài chưa được quyết định",
+        "item {key} is “{status}”; only items not yet decided can be assigned",
+        answer="each",
     ),
     "reply_no_draft_board": Notice(
         "không tìm thấy bản thảo nào ứng với thư trả lời này; để quyết định, xin bấm Trả lời ngay trên thư "
@@ -191,6 +208,6 @@ def readme_table() -> str:
     """The README's list of refusals, generated from the table (tests/test_refusals.py keeps them equal)."""
     rows = ["| code | lý do (gửi người gửi) | reason | answered |", "|---|---|---|---|"]
     for code, notice in REFUSALS.items():
-        answered = "once an hour" if notice.answer == "hourly" else "never"
+        answered = {"hourly": "once an hour", "each": "each time (board members)"}.get(notice.answer, "never")
         rows.append(f"| `{code}` | {notice.vi} | {notice.en} | {answered} |")
     return "\n".join(rows)

@@ -52,6 +52,7 @@ COMMANDS = [
     ("forward", re.compile(r"^(chuyen don vi|chuyen cho|chuyen|forward)\b")),
     ("reject", re.compile(r"^(tu choi|khong duyet|khong dong y|reject(ed)?|declined?)\b")),
     ("request_changes", re.compile(r"^(sua|yeu cau sua|can sua|changes?|revise|edit)\b")),
+    ("assign", re.compile(r"^(giao viec|giao bai|giao cho|giao|phan cong|assign(?:ed)? to|assign)\b")),
     ("unpublish", re.compile(r"^(go bai|go|ha bai|unpublish|take down)\b")),
     ("acknowledge", re.compile(r"^(da nhan|nhan duoc|acknowledged?|noted|received)\b")),
     ("schedule", re.compile(r"^(dang luc|dang vao luc|hen gio dang|publish at|schedule)\b")),
@@ -68,7 +69,7 @@ TIME = re.compile(r"\b(\d{1,2})\s*[:hg]\s*(\d{2})?\b", re.IGNORECASE)
 @dataclass(frozen=True)
 class Command:
     action: str  # approve | reject | request_changes | unpublish | acknowledge | schedule | approve_publish |
-    #             extend | out_of_scope | forward
+    #             extend | out_of_scope | forward | assign (reason: the member, then a note)
     reason: str = ""
     at: datetime | None = None  # schedule: when to publish; extend: the new deadline (end of the day named)
     coefficient: float | None = None  # the royalty coefficient given with it

@@ -20,7 +20,7 @@ from intake import bounces, handlers, refusals, replies
 from intake.analyze import Analysis, DeadlineFn, analyze
 from intake.authentication import verify
 from intake.message import size_text
-from newsroom import repeal, replykey, workflow
+from newsroom import assignment, repeal, replykey, workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
 from newsroom.questions import Times
@@ -29,6 +29,8 @@ from newsroom.settings import Settings
 
 log = logging.getLogger("toasoan.intake")
 REFUSAL_INTERVAL = timedelta(hours=1)  # one explanation an hour per sender, so a loop cannot flood anyone
+# Draft commands with a step of their own; every other command is a decision (workflow.decide).
+ACTING = {"assign": assignment.assign}
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Intake:
         """``question_times`` gives a new citizen's question its dates (the scheduler's working calendar)."""
         self.settings, self.factory, self.archive, self.deadline_fn = settings, factory, archive, deadline_fn
         self.clock, self.question_times = clock, question_times
+        self.on_refused: Callable[[str], None] = lambda code: None  # the daemon counts refusals by code
 
     def seen(self, where: Where) -> bool:
         with self.factory() as session:
@@ -199,7 +202,7 @@ class Intake:
                 workflow.answer_board_member(session, self.settings, draft, person, message, mail.message_id, now)
                 return
             if a.command is not None:
-                workflow.decide(
+                ACTING.get(a.command.action, workflow.decide)(
                     session,
                     self.settings,
                     draft,
@@ -304,7 +307,7 @@ class Intake:
         if row.purpose == "board_new" and (key := replykey.find(row.subject)):
             return key
         draft = session.get(Draft, row.draft_id)
-        return replykey.make(self.settings.secret.resolve(), draft.key, draft.latest.number)
+        return replykey.make(self.settings.secret.resolve(), self.settings.site_id, draft.key, draft.latest.number)
 
     def _on_auto_reply(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         log.info("thư tự động (bản ghi %s): %s", incoming.id, a.reason)
@@ -325,6 +328,7 @@ class Intake:
     def _on_refused(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         mail = a.mail
         notice = refusals.REFUSALS.get(a.code or "")
+        self.on_refused(a.code or "unknown")
         log.log(notice.level if notice else logging.WARNING, "từ chối thư (bản ghi %s): %s", incoming.id, a.reason)
         if notice is not None and notice.answer == "never":
             return

@@ -1,4 +1,10 @@
-"""Engine, sessions and migrations. SQLite (WAL, foreign keys on) by default, PostgreSQL to scale out."""
+"""Engine, sessions and migrations. SQLite (WAL, foreign keys on) by default, PostgreSQL to scale out.
+
+One database may serve many sites. A session is bound to one site: every ORM query it runs sees only that
+site's rows (SQLAlchemy's ``with_loader_criteria``, the documented way to filter every query globally),
+and every row it adds is stamped with the site. So no query in the product names the site, and none can
+forget it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+from newsroom.records import DEFAULT_SITE, SiteOwned
 
 
 def make_engine(url: str) -> Engine:
@@ -37,5 +45,28 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def site_of(session: Session) -> str:
+    return session.info["site_id"]
+
+
+def session_factory(engine: Engine, site_id: str = DEFAULT_SITE) -> sessionmaker[Session]:
+    """Sessions that read and write the rows of ``site_id`` only."""
+    factory = sessionmaker(engine, expire_on_commit=False, info={"site_id": site_id})
+
+    @event.listens_for(factory, "do_orm_execute")
+    def _scope(state: ORMExecuteState) -> None:
+        if not state.is_column_load and not state.is_relationship_load:
+            state.statement = state.statement.options(
+                with_loader_criteria(SiteOwned, lambda cls: cls.site_id == site_id, include_aliases=True)
+            )
+
+    @event.listens_for(factory, "before_flush")
+    def _stamp(session: Session, _context, _instances) -> None:
+        for row in session.new:
+            if isinstance(row, SiteOwned):
+                if row.site_id is None:
+                    row.site_id = site_id
+                elif row.site_id != site_id:
+                    raise ValueError(f"row of site {row.site_id} written by a session of site {site_id}")
+
+    return factory

@@ -84,6 +84,8 @@ DRAFT = Lifecycle(
         ("correcting", "reject"): "published",
         ("correcting", "request_changes"): "changes_requested",
         ("correcting", "hold"): "held",
+        # "Giao: <member>" (Đắk Mar Đ10.3, Kon Tum Đ7.3): an undecided item gets an owner; its state stays
+        **{(state, "assign"): state for state in ("received", "in_review", "changes_requested", "correcting")},
     },
 )
 

@@ -1,8 +1,8 @@
-"""Draining the outbox over SMTP (aiosmtplib): claim due rows with a lease, send, mark, retry with backoff.
+"""Draining the outbox over SMTP (aiosmtplib): claim due rows, send, mark, retry with backoff.
 
-Claiming with a lease lets several daemons share one PostgreSQL database: a daemon that dies mid-send
-leaves a lease that expires, and another picks the mail up. The Message-ID was fixed when the mail was
-queued, so a second attempt is the same message to the recipient's server.
+Claims (newsroom/claims.py) let several daemons share one PostgreSQL database: a daemon that dies
+mid-send stops renewing its short lease, and another picks the mail up within seconds. The Message-ID
+was fixed when the mail was queued, so a second attempt is the same message to the recipient's server.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import ssl
 from datetime import datetime, timedelta
 
 import aiosmtplib
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from newsroom import claims
+from newsroom.clock import Clock
 from newsroom.records import OutboxMail
 from newsroom.settings import SmtpSettings
 
 log = logging.getLogger("toasoan.outbox")
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 12
 
 
@@ -54,32 +55,31 @@ def _due(now: datetime) -> tuple:
     return OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now
 
 
+QUEUE = claims.Queue(
+    "outbox",
+    OutboxMail,
+    OutboxMail.lease_until,
+    OutboxMail.lease_holder,
+    _due,
+    wakes=lambda row: row.status == "pending",
+)
+
+
 def due(factory: sessionmaker[Session], now: datetime) -> bool:
     """Is a mail due at ``now``, claimed or not?"""
+    return claims.pending(factory, QUEUE, now)
+
+
+def claim(factory: sessionmaker[Session], holder: str, now: datetime, limit: int = 50) -> list[OutboxMail]:
+    ids = claims.claim(factory, QUEUE, holder, now, limit)
     with factory() as session:
-        return session.scalar(select(OutboxMail.id).where(*_due(now)).limit(1)) is not None
-
-
-def claim(factory: sessionmaker[Session], now: datetime, limit: int = 50) -> list[OutboxMail]:
-    with factory.begin() as session:
-        query = (
-            select(OutboxMail)
-            .where(*_due(now), or_(OutboxMail.lease_until.is_(None), OutboxMail.lease_until < now))
-            .order_by(OutboxMail.id)
-            .limit(limit)
-        )
-        if session.bind.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = list(session.scalars(query))
-        for row in rows:
-            row.lease_until = now + LEASE
-        return rows
+        return list(session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids)).order_by(OutboxMail.id)))
 
 
 def _finish(factory: sessionmaker[Session], row_id: int, error: str | None, now: datetime) -> None:
     with factory.begin() as session:
         row = session.get(OutboxMail, row_id)
-        row.lease_until = None
+        row.lease_until = None  # the claim ends (newsroom/claims.py)
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", now, None
             return
@@ -91,12 +91,18 @@ def _finish(factory: sessionmaker[Session], row_id: int, error: str | None, now:
             row.next_attempt_at = now + backoff(row.attempts)
 
 
-async def drain(factory: sessionmaker[Session], smtp: SmtpSettings, now: datetime) -> int:
-    """Send what is due at ``now`` (the daemon's clock); returns how many were sent. One connection serves
-    the whole batch."""
-    rows = await asyncio.to_thread(claim, factory, now)
+async def drain(factory: sessionmaker[Session], smtp: SmtpSettings, clock: Clock, holder: str) -> int:
+    """Send what is due at the clock's present moment; returns how many were sent. One connection serves
+    the whole batch, and the batch's claims are renewed while it is sent."""
+    now = clock()
+    rows = await asyncio.to_thread(claim, factory, holder, now)
     if not rows:
         return 0
+    async with claims.renewing(factory, QUEUE, [row.id for row in rows], holder, clock):
+        return await _send(factory, smtp, rows, now)
+
+
+async def _send(factory: sessionmaker[Session], smtp: SmtpSettings, rows: list[OutboxMail], now: datetime) -> int:
     sent = 0
     client = smtp_client(smtp)
     try:

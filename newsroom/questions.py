@@ -51,7 +51,7 @@ def phase(question: Question, now: datetime) -> str:
 
 
 def key_for(settings: Settings, question: Question, party: str) -> replykey.ReplyKey:
-    return replykey.make(settings.secret.resolve(), question.key, PARTIES[party])
+    return replykey.make(settings.secret.resolve(), settings.site_id, question.key, PARTIES[party])
 
 
 def reply_address(settings: Settings, question: Question, party: str) -> str:
@@ -165,7 +165,7 @@ def open_question(
     proposed field and unit (and what the public page would hide), and with ``auto_forward`` the unit
     receives it at once."""
     question = Question(
-        key="",
+        key=workflow.next_key(session, Question, "HD"),
         status="received",
         title=title,
         text=text,
@@ -188,7 +188,6 @@ def open_question(
     )
     session.add(question)
     session.flush()
-    question.key = f"HD{question.id:05d}"
     question.messages.append(
         QuestionMessage(party="asker", kind="question", text=text, incoming_id=incoming.id, at=now)
     )
@@ -404,7 +403,7 @@ def _qa_post(session, settings: Settings, question: Question, person: Person, in
     """The published Q&A is an approved draft of category "qa": the publisher makes it a post exactly once."""
     html, removed = public_html(settings, question)
     draft = Draft(
-        key="",
+        key=workflow.next_key(session, Draft, "TS"),
         status="approved",
         category="qa",
         title=f"Hỏi đáp: {question.title}",
@@ -419,7 +418,6 @@ def _qa_post(session, settings: Settings, question: Question, person: Person, in
     )
     session.add(draft)
     session.flush()
-    draft.key = f"TS{draft.id:05d}"
     draft.revisions.append(
         Revision(
             number=1, title=draft.title, body_html=html, warnings=[], incoming_id=question.incoming_id, created_at=now

@@ -52,6 +52,16 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar = {datetime: UtcDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
+DEFAULT_SITE = "default"  # a commune's one site, and every row written before sites existed
+
+
+class SiteOwned:
+    """Every row belongs to one site (``Settings.site_id``): a province's sites share one database, and a
+    session from ``newsroom.db.session_factory`` reads and writes only the rows of the site it serves."""
+
+    site_id: Mapped[str] = mapped_column(String(100), index=True, server_default=DEFAULT_SITE)
+
+
 @event.listens_for(Base, "before_insert", propagate=True)
 @event.listens_for(Base, "before_update", propagate=True)
 def _storable(mapper, connection, target) -> None:
@@ -69,11 +79,15 @@ def _storable(mapper, connection, target) -> None:
             setattr(target, attr.key, storable)
 
 
-class IncomingMessage(Base):
+class IncomingMessage(SiteOwned, Base):
     """One message seen in the mailbox; (mailbox, uidvalidity, uid) and sha256 make it processed once."""
 
     __tablename__ = "incoming_messages"
-    __table_args__ = (UniqueConstraint("mailbox", "uidvalidity", "uid"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "site_id", "mailbox", "uidvalidity", "uid", name="uq_incoming_messages_site_id_mailbox_uidvalidity_uid"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     mailbox: Mapped[str] = mapped_column(String(200))
@@ -90,11 +104,12 @@ class IncomingMessage(Base):
     processed_at: Mapped[datetime]
 
 
-class Draft(Base):
+class Draft(SiteOwned, Base):
     __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("site_id", "key", name="uq_drafts_site_id_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(20), unique=True)  # tracking code people see: TS00042
+    key: Mapped[str] = mapped_column(String(20))  # tracking code people see, numbered per site: TS00042
     uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)  # finds its post
     status: Mapped[str] = mapped_column(String(20), index=True)
     category: Mapped[str] = mapped_column(String(30))
@@ -120,10 +135,16 @@ class Draft(Base):
     publish_attempts: Mapped[int] = mapped_column(Integer, default=0)
     publish_next_at: Mapped[datetime | None]
     publish_lease_until: Mapped[datetime | None]
+    publish_lease_holder: Mapped[str | None] = mapped_column(String(200))  # the daemon publishing it (claims.py)
     publish_error: Mapped[str | None] = mapped_column(Text)
     clock_paused_at: Mapped[datetime | None]  # waiting on the submitter; the deadline moves on resume
     publish_at: Mapped[datetime | None]  # "Đăng lúc …": not before this moment
     post_removed_at: Mapped[datetime | None]  # the CMS took the post down after "Gỡ"
+    publish_failing_since: Mapped[datetime | None]  # the first failure of the present run of failures
+    publish_alerted_at: Mapped[datetime | None]  # the office was told it keeps failing; told again on recovery
+    assignee_address: Mapped[str | None] = mapped_column(String(320), index=True)  # "Giao: …" (Đắk Mar Đ10.3)
+    assignee_name: Mapped[str | None] = mapped_column(String(300))
+    assigned_at: Mapped[datetime | None]
 
     revisions: Mapped[list[Revision]] = relationship(
         back_populates="draft", order_by="Revision.number", cascade="all, delete-orphan"
@@ -135,7 +156,7 @@ class Draft(Base):
         return self.revisions[-1]
 
 
-class Revision(Base):
+class Revision(SiteOwned, Base):
     __tablename__ = "revisions"
     __table_args__ = (UniqueConstraint("draft_id", "number"),)
 
@@ -153,7 +174,7 @@ class Revision(Base):
     files: Mapped[list[StoredFile]] = relationship(order_by="StoredFile.id", cascade="all, delete-orphan")
 
 
-class StoredFile(Base):
+class StoredFile(SiteOwned, Base):
     """An attachment or image of a revision; its bytes live in the archive under their SHA-256."""
 
     __tablename__ = "stored_files"
@@ -170,7 +191,7 @@ class StoredFile(Base):
     cms_url: Mapped[str | None] = mapped_column(Text)
 
 
-class Decision(Base):
+class Decision(SiteOwned, Base):
     """A board member's decision, with the message it came from: who approved this, and when."""
 
     __tablename__ = "decisions"
@@ -189,7 +210,7 @@ class Decision(Base):
     decided_at: Mapped[datetime]
 
 
-class OutboxMail(Base):
+class OutboxMail(SiteOwned, Base):
     """A mail to send; it has its Message-ID from the moment it is queued, so a retry is the same mail."""
 
     __tablename__ = "outbox"
@@ -206,12 +227,13 @@ class OutboxMail(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
+    lease_holder: Mapped[str | None] = mapped_column(String(200))  # the daemon sending it (newsroom/claims.py)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
 
-class EscalationSent(Base):
+class EscalationSent(SiteOwned, Base):
     """One step of the deadline ladder sent to one person for one draft: sent once, across restarts."""
 
     __tablename__ = "escalations"
@@ -226,7 +248,7 @@ class EscalationSent(Base):
     acknowledged_at: Mapped[datetime | None]  # "Đã nhận": no more repeats of this draft to this person
 
 
-class AuditEvent(Base):
+class AuditEvent(SiteOwned, Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,11 +260,12 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
-class FailingAddress(Base):
+class FailingAddress(SiteOwned, Base):
     """An address our mail bounced from; the office is told once, and it is cleared when mail gets through."""
 
     __tablename__ = "failing_addresses"
 
+    site_id: Mapped[str] = mapped_column(String(100), primary_key=True, server_default=DEFAULT_SITE)
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     first_failed_at: Mapped[datetime]
@@ -251,7 +274,7 @@ class FailingAddress(Base):
     office_told_at: Mapped[datetime | None]
 
 
-class RoyaltyCoefficient(Base):
+class RoyaltyCoefficient(SiteOwned, Base):
     """The coefficient a board member set for a draft (by "Duyệt, hệ số 8" or "Hệ số 6"); the last one counts,
     every change is in the audit. A draft without a row is paid at its genre's default."""
 
@@ -266,12 +289,12 @@ class RoyaltyCoefficient(Base):
     message_id: Mapped[str | None] = mapped_column(String(500))
 
 
-class PeriodicRun(Base):
+class PeriodicRun(SiteOwned, Base):
     """A scheduled job done for one period (the royalty list of 2026-11, the report of 2026-Q4, the backup of
     2026-11-24): unique, so each is done once across restarts, crashes and several daemons."""
 
     __tablename__ = "periodic_runs"
-    __table_args__ = (UniqueConstraint("job", "period"),)
+    __table_args__ = (UniqueConstraint("site_id", "job", "period", name="uq_periodic_runs_site_id_job_period"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job: Mapped[str] = mapped_column(String(60))
@@ -281,16 +304,29 @@ class PeriodicRun(Base):
     message_id: Mapped[str | None] = mapped_column(String(500))
 
 
-class Question(Base):
+class Lease(SiteOwned, Base):
+    """Work one daemon at a time does for a site (a deadline sweep, the periodic jobs): held by ``holder``
+    until ``until`` and renewed while working, so a dead holder's lease passes on (newsroom/claims.py)."""
+
+    __tablename__ = "leases"
+
+    site_id: Mapped[str] = mapped_column(String(100), primary_key=True, server_default=DEFAULT_SITE)
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(200))
+    until: Mapped[datetime | None]
+
+
+class Question(SiteOwned, Base):
     """A citizen's question or feedback: routed to a unit, answered within the legal period, maybe published.
 
     ``due_at`` and ``very_overdue_at`` are stored whenever the clock (re)starts (receipt, extension);
     "overdue" is read off them, never stored (newsroom.questions.phase)."""
 
     __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("site_id", "key", name="uq_questions_site_id_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(20), unique=True)  # tracking code the citizen sees: HD00012
+    key: Mapped[str] = mapped_column(String(20))  # tracking code the citizen sees, numbered per site: HD00012
     status: Mapped[str] = mapped_column(String(20), index=True)  # newsroom.lifecycle.QUESTION
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)  # the question as written (never logged)
@@ -321,7 +357,7 @@ class Question(Base):
     messages: Mapped[list[QuestionMessage]] = relationship(order_by="QuestionMessage.id", cascade="all, delete-orphan")
 
 
-class QuestionMessage(Base):
+class QuestionMessage(SiteOwned, Base):
     """One mail in a question's thread: the question, the citizen's follow-ups, the unit's answers."""
 
     __tablename__ = "question_messages"
@@ -335,7 +371,7 @@ class QuestionMessage(Base):
     at: Mapped[datetime]
 
 
-class QuestionAlert(Base):
+class QuestionAlert(SiteOwned, Base):
     """A reminder or an overdue / very overdue mail for one question to one person: sent once, across
     restarts; the step names the deadline it counts to, so an extension starts a new series."""
 

@@ -284,11 +284,60 @@ class SecrecyPolicy(Strict):
     article: str = ""
 
 
+class PublishingAlert(Strict):
+    """Publishing that keeps failing is mailed to the office once, when a post has failed ``after_failures``
+    times or for ``after_minutes``, and once again when it goes out: not a mail per retry."""
+
+    after_failures: int = Field(3, ge=1)
+    after_minutes: float = Field(30, gt=0)
+    to: list[str] = Field(default_factory=lambda: ["operator"])  # 'operator', 'office_head', 'board' or role ids
+    article: str = ""
+
+
+class Silence(Strict):
+    """A silence alert (scheduler/silence.py): nothing published for ``amount`` ``unit`` (kind "no_post"), or no
+    item of a category, and with one of ``title_words`` in its title, published for the week by
+    ``weekday`` at ``time`` (kind "weekly"). Told once per silence episode or week, inside office hours."""
+
+    kind: Literal["no_post", "weekly"]
+    amount: float = Field(1, gt=0)  # no_post: how long a silence may last
+    unit: Literal["hours", "working_hours", "days", "working_days"] = "working_days"
+    category: str = "schedule"  # weekly: what is expected, recognised by category or by title words
+    title_words: list[str] = Field(default_factory=list)
+    weekday: int = Field(0, ge=0, le=6)  # weekly: Monday = 0; a day off moves it to the next working day
+    time: str = "08:00"
+    since_days: int = Field(4, ge=0, le=7)  # weekly: published from this many days before the week's Monday
+    to: list[str] = Field(default_factory=lambda: ["office_head", "board"])
+    article: str
+    description: str = ""
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, v: str) -> str:
+        return _clock_time(v)
+
+    @field_validator("category")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in CATEGORIES:
+            raise ValueError(f"hạng mục không có: {v!r}; dùng một trong {', '.join(CATEGORIES)}")
+        return v
+
+
 class Notices(Strict):
     """What the board is told beyond an item's deadline, each citing its article."""
 
     website_recipient_article: str = ""  # set: the site's own documents must list the website (Đắk Mar Đ11.3)
     repeal_article: str = ""  # cited when the board is asked to take down a post of a repealed document
+    publishing: PublishingAlert = Field(default_factory=PublishingAlert)
+    silence: dict[str, Silence] = Field(default_factory=dict)  # rule id -> rule
+
+
+class Assignment(Strict):
+    """Who may assign a draft to a board member by replying "Giao: <member>" (Đắk Mar Đ10.3, Kon Tum Đ7.3)."""
+
+    roles: list[str] | None = None  # None: every role that may approve
+    article: str = ""
 
 
 class Calendar(Strict):
@@ -429,6 +478,7 @@ class Settings(Strict):
     questions: Questions = Field(default_factory=Questions)
     secrecy: SecrecyPolicy = Field(default_factory=SecrecyPolicy)
     notices: Notices = Field(default_factory=Notices)
+    assignment: Assignment = Field(default_factory=Assignment)
     default_category: str = "news"
     max_message_bytes: int = 40 * 1024 * 1024
     max_attachments: int = 30
@@ -482,6 +532,10 @@ class Settings(Strict):
             named += [(f"reports[{i}].to", r, targets) for r in report.to]
         if self.quota and self.quota.roles:
             named += [("quota.roles", r, set(self.roles)) for r in self.quota.roles]
+        named += [("notices.publishing.to", r, targets) for r in self.notices.publishing.to]
+        for rule_id, rule in self.notices.silence.items():
+            named += [(f"notices.silence.{rule_id}.to", r, targets) for r in rule.to]
+        named += [("assignment.roles", r, set(self.roles)) for r in self.assignment.roles or []]
         for key, value, allowed in named:
             if value not in allowed:
                 raise ValueError(f"{key}: {value!r} không phải một trong {', '.join(sorted(allowed))}")
@@ -499,6 +553,12 @@ class Settings(Strict):
     @property
     def admin(self) -> Person:
         return self.operator or self.office_head
+
+    def may_assign(self, person: Person) -> bool:
+        roles = self.assignment.roles
+        if roles is None:
+            return bool((role := self.roles.get(person.role)) and role.may_approve) or not self.roles
+        return person.role in roles
 
     def secret_recipients(self) -> list[Person]:
         """Those the preset names to be told of a held secret document; the office head when it names none."""
@@ -620,7 +680,8 @@ def settings_from_dict(raw: dict, base: Path) -> Settings:
         raise ConfigError("\n".join(lines)) from None
 
 
-def load_settings(path: str | Path) -> Settings:
+def load_settings(path: str | Path, site_id: str | None = None) -> Settings:
+    """``site_id``: the site's id when the file sets none (a directory of site files names each by its stem)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -630,4 +691,6 @@ def load_settings(path: str | Path) -> Settings:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML không hợp lệ: {exc}") from exc
+    if site_id is not None:
+        raw.setdefault("site_id", site_id)
     return settings_from_dict(raw, path.resolve().parent)

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from newsroom import mails, replykey, royalties
@@ -45,6 +45,15 @@ ACTION_NAMES = {"approve": "duyệt", "schedule": "duyệt và hẹn giờ đăn
 
 class DecisionRefused(Exception):
     """A reply that may not change the draft; the message is what the board member is told."""
+
+
+def next_key(session: Session, model: type[Draft], prefix: str) -> str:
+    """The next tracking code of the session's site (TS00001, TS00002…; HD… for questions): each site
+    numbers its own, so a commune's codes are what they were before sites existed."""
+    last = session.scalar(
+        select(model.key).where(model.key != "").order_by(func.length(model.key).desc(), model.key.desc()).limit(1)
+    )
+    return f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:05d}"
 
 
 def audit(session: Session, draft: Draft | None, actor: str, event: str, now: datetime, **detail: Any) -> None:
@@ -80,7 +89,7 @@ def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage
 
 
 def reply_token(settings: Settings, draft: Draft, revision: int) -> replykey.ReplyKey:
-    return replykey.make(settings.secret.resolve(), draft.key, revision)
+    return replykey.make(settings.secret.resolve(), settings.site_id, draft.key, revision)
 
 
 def _origin_message_id(session: Session, draft: Draft) -> str | None:
@@ -241,7 +250,7 @@ def open_draft(
     """A submission becomes a draft in review (or held), the sender is acknowledged and the board told;
     ``repealed``: published posts of the documents it repeals or replaces (newsroom/repeal.py)."""
     draft = Draft(
-        key="",
+        key=next_key(session, Draft, "TS"),
         status="held" if sub.held_reason else "in_review",
         category=sub.category,
         urgency=sub.urgency,
@@ -260,7 +269,6 @@ def open_draft(
         draft.deadline_start, draft.deadline_start_event = deadline.start, deadline.start_event
     session.add(draft)
     session.flush()
-    draft.key = f"TS{draft.id:05d}"
     revision = _add_revision(session, archive, draft, sub, incoming, now)
     audit(
         session,
@@ -640,6 +648,7 @@ def mark_published(session: Session, settings: Settings, draft: Draft, post_id: 
     move(session, draft, "publish", "toasoan", now)
     draft.post_id, draft.post_url, draft.published_at = post_id, url, now
     draft.publish_lease_until, draft.publish_error = None, None
+    _publishing_recovered(session, settings, draft, now)
     late = ""
     if draft.deadline_at is not None:
         on_time = now <= draft.deadline_at
@@ -674,6 +683,7 @@ def mark_corrected(session: Session, settings: Settings, draft: Draft, url: str,
     move(session, draft, "publish", "toasoan", now)
     draft.post_url = url
     draft.publish_lease_until, draft.publish_error = None, None
+    _publishing_recovered(session, settings, draft, now)
     subject = f"[{draft.key}] Đã đính chính: {draft.title}"
     context = {"deadline_text": f"Bài đã được cập nhật theo bản {draft.latest.number} (đính chính), cùng địa chỉ."}
     _to_sender(session, settings, draft, "published", subject, now, **context)
@@ -681,10 +691,16 @@ def mark_corrected(session: Session, settings: Settings, draft: Draft, url: str,
     audit(session, draft, "toasoan", "corrected", now, post_id=draft.post_id, url=url, revision=draft.latest.number)
 
 
-def publish_failed(session: Session, draft: Draft, error: str, retry_at: datetime, now: datetime) -> None:
+def publish_failed(
+    session: Session, settings: Settings, draft: Draft, error: str, retry_at: datetime, now: datetime
+) -> None:
+    """A failed attempt, retried at ``retry_at``. When the post has failed the preset's number of times, or
+    for its number of minutes, the office is told once (not at every retry); ``_publishing_recovered`` tells
+    it again when the post goes out."""
     draft.publish_attempts += 1
     draft.publish_error = _redact(error)[:2000]
     draft.publish_next_at, draft.publish_lease_until = retry_at, None
+    draft.publish_failing_since = draft.publish_failing_since or now
     audit(
         session,
         draft,
@@ -694,6 +710,50 @@ def publish_failed(session: Session, draft: Draft, error: str, retry_at: datetim
         error=draft.publish_error,
         attempt=draft.publish_attempts,
     )
+    alert = settings.notices.publishing
+    long_enough = now - draft.publish_failing_since >= timedelta(minutes=alert.after_minutes)
+    if draft.publish_alerted_at is None and (draft.publish_attempts >= alert.after_failures or long_enough):
+        draft.publish_alerted_at = now
+        _to_office(
+            session,
+            settings,
+            draft,
+            "publish_failing",
+            f"[Sự cố đăng bài] [{draft.key}] chưa đăng được sau {draft.publish_attempts} lần thử: {draft.title}",
+            now,
+            retry_at=retry_at,
+        )
+
+
+def _publishing_recovered(session: Session, settings: Settings, draft: Draft, now: datetime) -> None:
+    """The post went out (or came down) after failures: the office, told of them, is told it is over."""
+    if draft.publish_alerted_at is not None:
+        _to_office(
+            session,
+            settings,
+            draft,
+            "publish_recovered",
+            f"[Đã khắc phục] [{draft.key}] đã {'gỡ' if draft.status == 'unpublished' else 'đăng'} được sau "
+            f"{draft.publish_attempts} lần thử thất bại: {draft.title}",
+            now,
+        )
+    draft.publish_attempts, draft.publish_failing_since, draft.publish_alerted_at = 0, None, None
+
+
+def _to_office(session, settings, draft, template, subject, now, **ctx) -> None:
+    """One mail to the people ``[notices.publishing] to`` names (the operator, the office head)."""
+    to = settings.people(settings.notices.publishing.to)
+    msg = mails.compose(
+        settings,
+        template,
+        [p.address for p in to],
+        subject,
+        {"draft": draft, "people": to, "alert": settings.notices.publishing, "now": now, **ctx},
+        thread_root=draft.thread_root,
+        now=now,
+    )
+    queue(session, draft, template, msg, now)
+    audit(session, draft, "toasoan", template, now, to=[p.address for p in to])
 
 
 def _redact(text: str) -> str:
@@ -765,6 +825,7 @@ def mark_removed(session: Session, settings: Settings, draft: Draft, now: dateti
     """The CMS took the post down after "Gỡ": sender and board are told."""
     draft.post_removed_at = now
     draft.publish_lease_until, draft.publish_error = None, None
+    _publishing_recovered(session, settings, draft, now)
     last = next((d for d in reversed(draft.decisions) if d.action == "unpublish"), None)
     subject = f"[{draft.key}] Đã gỡ: {draft.title}"
     _to_sender(session, settings, draft, "unpublished", subject, now, decision=last)
@@ -774,7 +835,7 @@ def mark_removed(session: Session, settings: Settings, draft: Draft, now: dateti
 
 def address_failed(session: Session, settings: Settings, address: str, reason: str, now: datetime) -> None:
     """A bounce for mail we sent: remember the address, and tell the office once."""
-    row = session.get(FailingAddress, address)
+    row = session.scalar(select(FailingAddress).where(FailingAddress.address == address))
     if row is None:
         row = FailingAddress(address=address, reason=reason[:1000], first_failed_at=now, last_failed_at=now)
         session.add(row)

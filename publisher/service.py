@@ -1,8 +1,9 @@
 """Publishing approved drafts, exactly once.
 
-A draft is claimed with a lease; the publisher first asks the CMS for a post carrying the draft's key
-(a retry after a crash finds it), uploads each image once (its CMS id is committed as soon as it
-exists), then creates the post and records it. Failures are retried with backoff.
+A draft is claimed (newsroom/claims.py), its claim renewed while it is published; the publisher first
+asks the CMS for a post carrying the draft's key (a retry after a crash finds it), uploads each image
+once (its CMS id is committed as soon as it exists), then creates the post and records it. Failures are
+retried with backoff.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from newsroom import workflow
+from newsroom import claims, workflow
 from newsroom.archive import Archive
 from newsroom.clock import Clock
 from newsroom.records import AuditEvent, Draft, StoredFile
@@ -25,7 +26,6 @@ from newsroom.settings import Settings
 from publisher.cms import Cms, PostContent
 
 log = logging.getLogger("toasoan.publisher")
-LEASE = timedelta(minutes=10)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -43,50 +43,48 @@ def _due(now: datetime) -> tuple:
     )
 
 
+QUEUE = claims.Queue(
+    "publish",
+    Draft,
+    Draft.publish_lease_until,
+    Draft.publish_lease_holder,
+    _due,
+    wakes=lambda draft: draft.status in ("approved", "unpublished"),
+)
+
+
 def publisher_due(factory: sessionmaker[Session], now: datetime) -> bool:
     """Is a post due to be made or taken down at ``now``, claimed or not?"""
-    with factory() as session:
-        return session.scalar(select(Draft.id).where(*_due(now)).limit(1)) is not None
+    return claims.pending(factory, QUEUE, now)
 
 
 class Publisher:
-    def __init__(self, settings: Settings, factory: sessionmaker[Session], archive: Archive, cms: Cms, clock: Clock):
+    def __init__(
+        self, settings: Settings, factory: sessionmaker[Session], archive: Archive, cms: Cms, clock: Clock, holder: str
+    ):
         self.settings, self.factory, self.archive, self.cms, self.clock = settings, factory, archive, cms, clock
-
-    def _claim(self, now: datetime) -> list[int]:
-        with self.factory.begin() as session:
-            query = (
-                select(Draft)
-                .where(
-                    *_due(now),
-                    or_(Draft.publish_lease_until.is_(None), Draft.publish_lease_until < now),
-                )
-                .order_by(Draft.id)
-                .limit(10)
-            )
-            if session.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            drafts = list(session.scalars(query))
-            for draft in drafts:
-                draft.publish_lease_until = now + LEASE
-            return [d.id for d in drafts]
+        self.holder = holder
 
     async def run_due(self) -> int:
         published = 0
-        for draft_id in await asyncio.to_thread(self._claim, self.clock()):
-            try:
-                await self.publish(draft_id)
-                published += 1
-            except Exception as exc:
-                log.warning("đăng bài %s thất bại: %s", draft_id, exc)
-                await asyncio.to_thread(self._failed, draft_id, str(exc))
+        claimed = await asyncio.to_thread(claims.claim, self.factory, QUEUE, self.holder, self.clock(), 10)
+        async with claims.renewing(self.factory, QUEUE, claimed, self.holder, self.clock):
+            for draft_id in claimed:
+                try:
+                    await self.publish(draft_id)
+                    published += 1
+                except Exception as exc:
+                    log.warning("đăng bài %s thất bại: %s", draft_id, exc)
+                    await asyncio.to_thread(self._failed, draft_id, str(exc))
         return published
 
     def _failed(self, draft_id: int, error: str) -> None:
         now = self.clock()
         with self.factory.begin() as session:
             draft = session.get(Draft, draft_id)
-            workflow.publish_failed(session, draft, error, now + retry_delay(draft.publish_attempts), now)
+            workflow.publish_failed(
+                session, self.settings, draft, error, now + retry_delay(draft.publish_attempts), now
+            )
 
     def _load(self, draft_id: int) -> tuple[Draft, list[StoredFile]]:
         with self.factory() as session:

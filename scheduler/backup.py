@@ -63,6 +63,18 @@ def _copy(source: Path, target: Path) -> None:
     os.replace(tmp, target)
 
 
+def _keep_site(copy: sqlite3.Connection, site_id: str) -> None:
+    """A database shared by several sites: the site's backup holds its own rows only."""
+    from newsroom.records import Base
+
+    with copy:
+        copy.execute("PRAGMA foreign_keys=OFF")
+        for table in reversed(Base.metadata.sorted_tables):
+            if "site_id" in table.c:
+                copy.execute(f"DELETE FROM {table.name} WHERE site_id <> ?", (site_id,))
+    copy.execute("VACUUM")
+
+
 def _libpq(database_url: str) -> tuple[str, dict[str, str]]:
     """pg_dump's and pg_restore's connection: the URL without its password, which goes in PGPASSWORD (a
     command line is readable by every local user)."""
@@ -91,6 +103,7 @@ def _database(settings: Settings, into: Path) -> str:
         try:
             with target:
                 source.backup(target)
+            _keep_site(target, settings.site_id)
         finally:
             target.close()
             source.close()

@@ -6,6 +6,8 @@ day while overdue), and sends each person one digest listing all their items. Or
 measured in office time and escalated only inside office hours; urgent items (an urgency stamp, or a
 rule in wall-clock hours) are measured and escalated around the clock. Every (draft, step, person) is
 recorded, so a restart never sends a step twice; "Đã nhận" stops the daily repeats for that person.
+A draft assigned by "Giao: <member>" sends the board's step to its assignee alone and adds the assignee to
+the later steps (``step_recipients``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,16 @@ def reached(settings: Settings, calendar: WorkingCalendar, draft: Draft, now: da
     return Reached(step, key, fraction)
 
 
+def step_recipients(settings: Settings, step: EscalationStep, draft: Draft) -> list[Person]:
+    """Whom a step tells about a draft: for an assigned draft the assignee takes the whole board's place and is
+    added to the later steps (Đắk Mar Đ10.3: the head assigns the work, so its reminders go to whoever owns it)."""
+    assignee = settings.board_member(draft.assignee_address) if draft.assignee_address else None
+    if assignee is None:
+        return settings.recipients(step)
+    others = settings.people([who for who in step.to if who != "board"])
+    return [assignee, *(p for p in others if p.address != assignee.address)]
+
+
 def _start_approval_clocks(session: Session, settings: Settings, calendar: WorkingCalendar, now: datetime) -> None:
     """Rules counted from approval (Đắk Mar Đ8.1c) get their deadline once the draft is approved."""
     for draft in session.scalars(
@@ -106,7 +118,7 @@ def sweep(settings: Settings, calendar: WorkingCalendar, factory: sessionmaker[S
             }
             acknowledged = {row.recipient for row in sent.values() if row.acknowledged_at is not None}
             rule = settings.rules.get(draft.deadline_rule or "")
-            for person in settings.recipients(hit.step):
+            for person in step_recipients(settings, hit.step, draft):
                 if (hit.key, person.address) in sent:
                     continue
                 if hit.step.repeat != "none" and person.address in acknowledged:

@@ -21,7 +21,7 @@ from newsroom.royalties import RoyaltyList, royalty_list
 from newsroom.settings import Person, Settings
 from scheduler.escalation import CLOCK_RUNS
 from scheduler.periods import Period
-from scheduler.reports import Row, on_time_record, outcome_at
+from scheduler.reports import Row, assignee_of, on_time_record, outcome_at
 
 
 @dataclass
@@ -80,6 +80,7 @@ class PeriodReport:
     questions_on_time: int = 0
     by_rule: list[Row] = field(default_factory=list)
     by_unit: list[Row] = field(default_factory=list)
+    by_assignee: list[Row] = field(default_factory=list)
     overdue: list[Overdue] = field(default_factory=list)
     quota: list[QuotaRow] = field(default_factory=list)
     quota_article: str = ""
@@ -165,9 +166,9 @@ def build(session: Session, settings: Settings, period: Period, now: datetime, a
         start,
         end,
         as_of,
-        {"rule": rule_name, "unit": lambda d: d.department or d.sender_address},
+        {"rule": rule_name, "unit": lambda d: d.department or d.sender_address, "assignee": assignee_of},
     )
-    report.by_rule, report.by_unit = record["rule"], record["unit"]
+    report.by_rule, report.by_unit, report.by_assignee = record["rule"], record["unit"], record["assignee"]
     questions = session.scalars(select(Draft).where(*received, Draft.category == "qa", Draft.status != "rejected"))
     for draft in questions:
         report.questions += 1

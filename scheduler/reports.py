@@ -1,4 +1,5 @@
-"""The on-time record: each item's deadline against its publication, per category and per department.
+"""The on-time record: each item's deadline against its publication, per category, per department and per
+assignee (the board member the head gave it to, newsroom/assignment.py).
 
 Counted over the items received in the month that were to be published (not rejected, not held):
 on time when published by the deadline; late when published after it, or still unpublished once it
@@ -21,6 +22,7 @@ from newsroom.records import Draft
 from newsroom.settings import Settings
 
 NOT_TO_PUBLISH = ("rejected", "held")
+UNASSIGNED = "(chưa giao)"
 
 
 @dataclass
@@ -52,8 +54,14 @@ def deadline_report(session: Session, settings: Settings, month: str, now: datet
         {
             "category": lambda draft: CATEGORY_NAMES.get(draft.category, draft.category),
             "department": lambda draft: draft.department or draft.sender_address,
+            "assignee": assignee_of,
         },
     )
+
+
+def assignee_of(draft: Draft) -> str:
+    """The board member a draft was assigned to ("Giao: …"), for the reports' per-assignee rows."""
+    return draft.assignee_name or UNASSIGNED
 
 
 def on_time_record(
@@ -106,7 +114,11 @@ def as_json(report: dict[str, list[Row]]) -> dict:
 
 def as_text(report: dict[str, list[Row]], month: str) -> str:
     lines = [f"Báo cáo đúng hạn tháng {month[5:]}/{month[:4]} (các bài nhận trong tháng)"]
-    for kind, title in (("category", "Theo hạng mục"), ("department", "Theo đơn vị gửi")):
+    for kind, title in (
+        ("category", "Theo hạng mục"),
+        ("department", "Theo đơn vị gửi"),
+        ("assignee", "Theo người được giao"),
+    ):
         lines += [
             "",
             title,

@@ -211,7 +211,11 @@ def period_workbook(report: PeriodReport, title: str) -> bytes:
     for i, (label, value, fmt) in enumerate(summary):
         ws.cell(row=6 + i, column=1, value=label)
         ws.cell(row=6 + i, column=2, value=value).number_format = fmt
-    for name, rows in (("Đúng hạn theo quy tắc", report.by_rule), ("Đúng hạn theo đơn vị", report.by_unit)):
+    for name, rows in (
+        ("Đúng hạn theo quy tắc", report.by_rule),
+        ("Đúng hạn theo đơn vị", report.by_unit),
+        ("Đúng hạn theo người được giao", report.by_assignee),
+    ):
         body, total = _on_time_rows(rows)
         _table(wb, name, ON_TIME_COLUMNS, body, total)
     week_columns = (

@@ -88,6 +88,21 @@ def new_database(request):
         server.drop_database(url)
 
 
+@pytest.fixture
+def postgres_database(postgres):
+    """``postgres_database(migrated=False)``: a new database of the private cluster whatever
+    TOASOAN_TEST_DATABASE says, for tests that compare or need both engines; dropped when the test ends."""
+    databases = []
+
+    def create(migrated: bool = False) -> str:
+        databases.append(postgres.create_database(migrated))
+        return databases[-1]
+
+    yield create
+    for url in databases:
+        postgres.drop_database(url)
+
+
 def database_table(root: Path, url: str | None) -> str:
     """The configuration's ``[database]`` table naming ``url`` through a secret file in ``root``."""
     if url is None:
@@ -165,7 +180,7 @@ class Site:
         database: str | None = None,
     ):
         """``top``: top-level TOML keys; ``extra``: tables appended after the rest; ``database``: a URL, or
-        None for SQLite in the data folder."""
+        None for SQLite in the data folder (a province's sites share one database, each with its ``site_id``)."""
         n = next(_counter)
         self.domain = f"t{n}-{secrets.token_hex(3)}.kep.gov.vn"
         self.dovecot, self.smtp = dovecot, smtp_server
@@ -294,11 +309,13 @@ addresses = ["{self.department}"]
 def site_factory(tmp_path, dovecot, smtp_server, new_database):
     sites = []
 
-    def make(cms: dict | None = None, preset: str = "kep", extra: str = "", top: str = "") -> Site:
+    def make(
+        cms: dict | None = None, preset: str = "kep", extra: str = "", top: str = "", database: str | None = None
+    ) -> Site:
         root = tmp_path / f"site{len(sites)}"
         root.mkdir()
         cms = cms or {"kind": "folder", "folder": "site"}
-        site = Site(root, dovecot, smtp_server, cms, preset, extra, top, database=new_database())
+        site = Site(root, dovecot, smtp_server, cms, preset, extra, top, database or new_database())
         sites.append(site)
         return site
 

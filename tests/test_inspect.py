@@ -152,7 +152,7 @@ def test_reply_key_is_valid_under_the_site_secret(tmp_path, capsys):
     site = tmp_path / "config"
     site.mkdir()
     (site / "site.toml").write_text(config.read_text("utf-8"), encoding="utf-8")
-    key = replykey.make("k" * 64, "TS00003", 2)
+    key = replykey.make("k" * 64, "default", "TS00003", 2)
     notice = plain(
         "bbt@kep.gov.vn",
         f"[TS00003] Cần duyệt [{key.token}]",
@@ -314,7 +314,7 @@ def test_keys_for_two_drafts_in_one_reply_are_a_forgery(tmp_path, capsys):
     (tmp_path / "key").write_text("k" * 64)
     text = (Path(__file__).parent.parent / "config" / "example.toml").read_text("utf-8")
     config.write_text(text.replace('secret_file = "../secrets/reply-key"', f'secret_file = "{tmp_path}/key"'), "utf-8")
-    one, two = replykey.make("k" * 64, "TS00001", 1), replykey.make("k" * 64, "TS00002", 1)
+    one, two = replykey.make("k" * 64, "default", "TS00001", 1), replykey.make("k" * 64, "default", "TS00002", 1)
     msg = EmailMessage()
     msg["From"], msg["To"] = "truongban@kep.gov.vn", replykey.plus_address("bbt@kep.gov.vn", one)
     msg["Subject"] = f"Re: [TS00002] Cần duyệt [{two.token}]"

@@ -10,7 +10,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from intake.mailbox import MailboxWatcher, connect
+from intake.mailbox import MailboxHub, MailboxWatcher, connect
 from intake.service import Intake, Where
 from newsroom.archive import Archive
 from newsroom.db import make_engine, migrate, session_factory
@@ -114,10 +114,14 @@ def test_a_parser_failure_keeps_the_message(site_factory, monkeypatch):
     assert rig.archive.get(incoming.sha256).replace(b"\r\n", b"\n") == raw.replace(b"\r\n", b"\n")
 
 
-@pytest.mark.parametrize("idle", [True, False], ids=["idle", "polling"])
-def test_watcher_survives_a_dropped_connection(site_factory, idle):
-    rig = Rig(site_factory(), idle=idle, poll_seconds=0.3)
-    thread = threading.Thread(target=rig.watcher.run, daemon=True)
+@pytest.mark.parametrize("idle, tls", [(True, False), (False, False), (True, True)], ids=["idle", "polling", "tls"])
+def test_watcher_survives_a_dropped_connection(site_factory, idle, tls):
+    site = site_factory()
+    over_tls = {"port": site.dovecot.tls_port, "security": "tls", "ca_file": site.dovecot.cert} if tls else {}
+    rig = Rig(site, idle=idle, poll_seconds=0.3, **over_tls)
+    hub = MailboxHub(workers=1)
+    hub.add(rig.watcher)
+    thread = threading.Thread(target=hub.run, daemon=True)
     thread.start()
     try:
         rig.site.deliver(rig.news("Tin: thứ nhất"))
@@ -127,7 +131,7 @@ def test_watcher_survives_a_dropped_connection(site_factory, idle):
         wait_until(lambda: rig.count(Draft) == 2, timeout=20)
         wait_until(lambda: rig.site.dovecot.messages(rig.site.board_box) == [], timeout=10)
     finally:
-        rig.watcher.stop()
+        hub.stop()
         thread.join(10)
     assert not thread.is_alive()
 

@@ -82,7 +82,7 @@ def test_retry_after_a_crash_finds_the_post_instead_of_making_a_second(tmp_path,
     async def publish_twice():
         cms = WordPress(wordpress.url, wordpress.user, wordpress.password)
         try:
-            publisher = Publisher(settings, factory, archive, cms, ManualClock(NOW))
+            publisher = Publisher(settings, factory, archive, cms, ManualClock(NOW), "test:publisher")
             await publisher.publish(draft_id)
             # The daemon died after WordPress made the post but before the database recorded it:
             with factory.begin() as session:

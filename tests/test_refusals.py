@@ -27,7 +27,11 @@ def test_every_code_renders_in_vietnamese_and_english(code):
     vi, en = refusals.text(code, values), refusals.text(code, values, "en")
     assert (vi and en and vi != en) or code == "document_note"
     assert all(f"<{name}>" in vi and f"<{name}>" in en for name in values)
-    assert notice.answer in ("hourly", "never") and notice.level in (logging.WARNING, logging.ERROR, logging.INFO)
+    assert notice.answer in ("hourly", "never", "each") and notice.level in (
+        logging.WARNING,
+        logging.ERROR,
+        logging.INFO,
+    )
 
 
 def test_no_code_is_both_a_refusal_and_a_warning():

@@ -213,6 +213,22 @@ def cmd_presets(args) -> int:
             print(
                 f"  định mức {settings.quota.items_per_month} tin, bài/tháng mỗi thành viên ({settings.quota.article})"
             )
+        alert = settings.notices.publishing
+        print(
+            f"  đăng lỗi: báo {', '.join(alert.to)} sau {alert.after_failures} lần hoặc {alert.after_minutes:g} phút"
+            f" ({alert.article or 'mặc định'})"
+        )
+        for rule_id, rule in settings.notices.silence.items():
+            units = {"hours": "giờ", "working_hours": "giờ hành chính", "days": "ngày", "working_days": "ngày làm việc"}
+            days = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
+            when = (
+                f"không có bài mới trong {rule.amount:g} {units[rule.unit]}"
+                if rule.kind == "no_post"
+                else f"chưa đăng {rule.category} “{'/'.join(rule.title_words)}” trước {rule.time} {days[rule.weekday]}"
+            )
+            print(f"  cảnh báo {rule_id}: {when} → {', '.join(rule.to)} ({rule.article})")
+        if settings.assignment.roles:
+            print(f"  giao bài: {', '.join(settings.assignment.roles)} ({settings.assignment.article})")
     return 0
 
 
@@ -271,9 +287,58 @@ def cmd_run(args) -> int:
 
     from scheduler.daemon import Daemon
 
-    settings = load_settings(args.config)
     logs.setup(args.log_level, json_lines=args.json_logs)
-    asyncio.run(Daemon(settings).run())
+    settings = load_settings(args.config) if args.config else None
+    metrics = (args.metrics_host, args.metrics_port) if args.metrics_port is not None else None
+    daemon = Daemon(
+        settings,
+        sites_dir=args.sites,
+        instance=args.instance,
+        lease_seconds=args.lease_seconds,
+        metrics=metrics,
+        workers=args.imap_workers,
+    )
+    asyncio.run(daemon.run())
+    return 0
+
+
+def cmd_sites(args) -> int:
+    """Each site: who holds its mailbox and in which state, its queues, its last mail, overdue items, errors."""
+    from sqlalchemy import select
+
+    from newsroom.db import make_engine, migrate, session_factory
+    from newsroom.mails import when
+    from scheduler.ownership import database_now
+    from scheduler.sites import SitesDirectory, standing
+
+    if args.sites:
+        sites = SitesDirectory(args.sites).load()
+    else:
+        settings = load_settings(args.config)
+        sites = {settings.site_id: settings}
+    engine = make_engine(next(iter(sites.values())).database)
+    migrate(engine)
+    now = _clock(args)()
+    with engine.connect() as conn:
+        lease_now = conn.scalar(select(database_now(engine)))
+    found = []
+    for site_id in sorted(sites):
+        with session_factory(engine, site_id)() as session:
+            found.append(standing(session, site_id, now, lease_now))
+    engine.dispose()
+    if args.json:
+        rows = [{**vars(f), "last_mail_at": f.last_mail_at.isoformat() if f.last_mail_at else None} for f in found]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'trang':20} {'hộp thư':34} {'thư chờ':>7} {'bài chờ':>7} {'quá hạn':>7}  {'thư cuối':21}  lỗi gần nhất")
+    for f in found:
+        box = f"{f.state} ({f.holder})" if f.holder else "chưa daemon nào giữ"
+        tz = sites[f.site_id].timezone
+        last = when(f.last_mail_at, tz) if f.last_mail_at else "—"
+        print(
+            f"{f.site_id:20} {box[:34]:34} {f.outbox_due:7} {f.publish_due:7} {f.overdue:7}  {last:21}  "
+            f"{f.error.splitlines()[0][:80] if f.error else '—'}"
+        )
     return 0
 
 
@@ -333,12 +398,13 @@ def cmd_drafts(args) -> int:
     migrate(engine)
     tz = settings.timezone
     now = _clock(args)()
-    with session_factory(engine)() as session:
+    with session_factory(engine, settings.site_id)() as session:
         if args.action == "list":
             for d in session.scalars(select(Draft).order_by(Draft.id.desc()).limit(args.limit)):
                 print(
                     f"{d.key}  {STATUS_NAMES.get(d.status, d.status):20} {d.category:15} "
-                    f"hạn {when(d.deadline_at, tz):22} {_time_left(d, now):16} {d.title[:60]}"
+                    f"hạn {when(d.deadline_at, tz):22} {_time_left(d, now):16} "
+                    f"giao {(d.assignee_name or '—')[:22]:22} {d.title[:60]}"
                 )
             return 0
         draft = session.scalar(select(Draft).where(Draft.key == args.key.upper()))
@@ -355,6 +421,8 @@ def cmd_drafts(args) -> int:
             f" {_time_left(draft, now)}".rstrip()
         )
         print(f"  người gửi {draft.sender_name} <{draft.sender_address}>; đơn vị {draft.department or '—'}")
+        if draft.assignee_address:
+            print(f"  giao cho {draft.assignee_name} <{draft.assignee_address}> lúc {when(draft.assigned_at, tz)}")
         print(f"  bài đăng {draft.post_url or '—'}")
         print("bản:")
         for revision in draft.revisions:
@@ -386,7 +454,7 @@ def _database(settings: Settings):
 
     engine = make_engine(settings.database)
     migrate(engine)
-    return session_factory(engine)
+    return session_factory(engine, settings.site_id)
 
 
 def cmd_report(args) -> int:
@@ -489,7 +557,11 @@ def _report_period(args) -> int:
     )
     if report.questions:
         print(f"  câu hỏi của công dân {report.questions}, trả lời đúng hạn {report.questions_on_time}")
-    for title, rows in (("theo quy tắc", report.by_rule), ("theo đơn vị", report.by_unit)):
+    for title, rows in (
+        ("theo quy tắc", report.by_rule),
+        ("theo đơn vị", report.by_unit),
+        ("theo người được giao", report.by_assignee),
+    ):
         print(f"Đúng hạn {title}:")
         for r in rows:
             print(f"  {r.group[:50]:50} {r.items:4} bài, đúng hạn {r.on_time}, trễ {r.late}, chưa đến hạn {r.pending}")
@@ -564,10 +636,27 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="chạy tiến trình nền (daemon)")
-    run.add_argument("--config", required=True)
+    served = run.add_mutually_exclusive_group(required=True)
+    served.add_argument("--config", help="một trang (một tệp cấu hình)")
+    served.add_argument("--sites", metavar="DIR", help="mọi trang của một thư mục (mỗi trang một tệp .toml)")
+    run.add_argument("--instance", help="tên daemon này trên máy (mặc định main); giữ nguyên qua các lần khởi động")
+    run.add_argument(
+        "--lease-seconds", type=float, default=15, help="hộp thư của daemon chết được daemon khác nhận sau chừng này"
+    )
+    run.add_argument("--metrics-port", type=int, help="cổng /metrics và /healthz (mặc định: tắt; gợi ý 9464)")
+    run.add_argument("--metrics-host", default="127.0.0.1")
+    run.add_argument("--imap-workers", type=int, default=4, help="số luồng xử lý thư cho mọi hộp thư")
     run.add_argument("--log-level", default="INFO")
     run.add_argument("--json-logs", action=argparse.BooleanOptionalAction, default=None)
     run.set_defaults(fn=cmd_run)
+
+    sites = sub.add_parser("sites", help="các trang: hộp thư do daemon nào giữ, hàng đợi, thư cuối, quá hạn, lỗi")
+    which = sites.add_mutually_exclusive_group(required=True)
+    which.add_argument("--sites", metavar="DIR")
+    which.add_argument("--config")
+    sites.add_argument("--as-of", help=AS_OF + ": thư, bài đến hạn và quá hạn tính đến lúc này")
+    sites.add_argument("--json", action="store_true")
+    sites.set_defaults(fn=cmd_sites)
 
     local = sub.add_parser("local", help="chạy thử trọn vẹn trên máy này: máy chủ thư, trang web và tiến trình nền")
     local.add_argument("--config", default="config/example.toml")

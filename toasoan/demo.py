@@ -229,7 +229,7 @@ class Story:
     def database(self, read: Callable):
         from newsroom.db import session_factory
 
-        with session_factory(self.daemon.engine)() as session:
+        with session_factory(self.daemon.engine, self.settings.site_id)() as session:
             return read(session)
 
     # the story

@@ -4,15 +4,15 @@ They are unsigned 32-bit numbers (RFC 3501): Dovecot's UIDVALIDITY is the mailbo
 2^31 after 2038-01-19, and other servers use the whole range. SQLite's INTEGER holds them; PostgreSQL's
 INTEGER refused them and the mailbox stopped at its first message.
 
-Revision ID: 0008_imap_uids_bigint
-Revises: 0006_royalties_reports
+Revision ID: 0010_imap_uids_bigint
+Revises: 0009_assignment
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_imap_uids_bigint"
-down_revision = "0006_royalties_reports"
+revision = "0010_imap_uids_bigint"
+down_revision = "0009_assignment"
 branch_labels = None
 depends_on = None
 
