@@ -195,7 +195,9 @@ def header_text(msg: Message, name: str, notes: list[tuple[str, dict]] | None = 
 
 
 def _ids(value: str) -> list[str]:
-    return re.findall(r"<[^<>\s]+>", value or "")
+    """The Message-IDs in a header; one holding a NUL or undecodable bytes, which no database can even
+    compare, is none."""
+    return [i for i in re.findall(r"<[^<>\s]+>", value or "") if i.isprintable()]
 
 
 def _checked_walk(msg: Message):

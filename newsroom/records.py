@@ -64,15 +64,19 @@ class SiteOwned:
 
 @event.listens_for(Base, "before_insert", propagate=True)
 @event.listens_for(Base, "before_update", propagate=True)
-def _clip(mapper, connection, target) -> None:
-    """Text a mail brings (a Message-ID, a sender's name, a content type) is cut to its column's length:
-    SQLite stores any length, PostgreSQL refuses the row, and one such mail must not stop the mailbox."""
+def _storable(mapper, connection, target) -> None:
+    """Text a mail brings (a Message-ID, a subject, a sender's name, a content type) loses its NUL characters
+    and is cut to its column's length: SQLite stores both, PostgreSQL refuses the row, and one such mail
+    must not stop the mailbox."""
     loaded = inspect(target).dict  # only what is set: reading an unloaded attribute would query mid-flush
     for attr in mapper.column_attrs:
-        length = getattr(attr.columns[0].type, "length", None)
         value = loaded.get(attr.key)
-        if length and isinstance(value, str) and len(value) > length:
-            setattr(target, attr.key, value[:length])
+        if not isinstance(value, str):
+            continue
+        length = getattr(attr.columns[0].type, "length", None)
+        storable = value.replace("\0", "")[:length]
+        if storable != value:
+            setattr(target, attr.key, storable)
 
 
 class IncomingMessage(SiteOwned, Base):

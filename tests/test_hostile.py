@@ -149,9 +149,10 @@ def test_oversized_message_is_not_downloaded_and_its_sender_is_told(site_factory
 
 
 @pytest.mark.timeout(90)
-def test_headers_longer_than_their_columns_neither_lose_the_mail_nor_stop_the_mailbox(site_factory):
-    """SQLite stores a string of any length; PostgreSQL refuses one longer than its column, which left
-    such a mail retried forever in front of every later one."""
+def test_headers_postgresql_cannot_store_neither_lose_the_mail_nor_stop_the_mailbox(site_factory):
+    """SQLite stores a string of any length, with NUL characters; PostgreSQL refuses one longer than its
+    column or holding a NUL, which left such a mail retried forever in front of every later one. An
+    In-Reply-To holding a NUL byte could not even be looked up, on either database."""
     site = site_factory()
     site.start()
     long = samples.submission(
@@ -163,10 +164,15 @@ def test_headers_longer_than_their_columns_neither_lose_the_mail_nor_stop_the_ma
         extra=[(samples.png(), "image", "png" + "x" * 200, "anh.png")],
     ).replace(b"Message-ID: <", b"Message-ID: <" + b"x" * 600, 1)
     site.deliver(long)
+    nul = samples.submission(site.department, site.board_box, "Tin NUL", docx=samples.news_docx())
+    site.deliver(nul.replace(b"Subject: Tin NUL", b"Subject: =?utf-8?q?Tin_c=00=C3=B3_NUL?="))
+    thread = samples.submission(site.department, site.board_box, "Tin chuỗi", docx=samples.news_docx())
+    site.deliver(thread.replace(b"Message-ID:", b"In-Reply-To: <a\0b@kep.gov.vn>\r\nMessage-ID:", 1))
     site.deliver(samples.submission(site.department, site.board_box, "Tin sau", docx=samples.news_docx()))
-    notified = site.wait_mail(site.address("truongban"), "Cần duyệt", count=2)
+    notified = site.wait_mail(site.address("truongban"), "Cần duyệt", count=4)
     subjects = [str(message_from_bytes(raw, policy=policy.default)["Subject"]) for raw in notified]
-    assert any("Tin hội nghị" in s for s in subjects) and any("Tin sau" in s for s in subjects)
+    for title in ("Tin hội nghị", "Tin có NUL", "Tin chuỗi", "Tin sau"):
+        assert any(title in s for s in subjects), (title, subjects)
 
 
 def test_word_97_document_without_libreoffice_is_attached_with_a_reason(monkeypatch):
