@@ -28,6 +28,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,7 +36,7 @@ from typing import Any
 
 from sqlalchemy import event, or_, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from newsroom.clock import Clock
@@ -140,6 +141,41 @@ def take_back(factory: sessionmaker[Session], queues: Collection[Queue], holder:
     if freed:
         log.info("%s: lấy lại %d việc đã nhận trước khi khởi động lại", holder, freed)
     return freed
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Is this the database out of reach (a connection cut, a server restarting) rather than a bug or bad
+    data? Work that met it is not failed: it is done again once the database answers."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def durably(write: Callable[..., Any], *args, patience: float = LEASE.total_seconds() / 2) -> Any:
+    """``write(*args)``, retried through a dropped connection or a database restart for up to ``patience``
+    seconds. For the record of work done outside the database (a mail accepted by the SMTP server, a
+    post made): lost, the work would be claimed and done a second time when its lease ends."""
+    deadline, pause = time.monotonic() + patience, 0.1
+    while True:
+        try:
+            return write(*args)
+        except Exception as exc:
+            if not connection_lost(exc) or time.monotonic() > deadline:
+                raise
+            log.warning("cơ sở dữ liệu không trả lời (%s); ghi lại sau %.1f giây", type(exc).__name__, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+def release(factory: sessionmaker[Session], queue: Queue, ids: Collection[int], holder: str) -> None:
+    """Our claims on ``ids`` end without the work done (the database went away mid-batch): the rows are
+    due again at once, for us or another daemon, instead of when their lease ends."""
+    if ids:
+        with factory.begin() as session:
+            session.execute(
+                update(queue.model)
+                .where(queue.model.site_id == site_of(session), queue.model.id.in_(ids), queue.holder == holder)
+                .values({queue.until: None})
+                .execution_options(synchronize_session=False)
+            )
 
 
 @contextlib.asynccontextmanager
@@ -249,29 +285,40 @@ def notify_on_commit(factory: sessionmaker[Session], queues: Collection[Queue]) 
 
 class Listener:
     """``LISTEN`` on the queues' channels in a thread of its own (psycopg's ``notifies``), calling
-    ``on_notify(queue name, site)`` for each notification; reconnects after the database restarts."""
+    ``on_notify(queue name, site)`` for each notification; reconnects after the database restarts, then
+    calls ``on_reconnect()``: what was notified while it was away is lost, so every queue is looked at."""
 
-    def __init__(self, url: str, queues: Collection[Queue], on_notify: Callable[[str, str], None]):
+    def __init__(
+        self,
+        url: str,
+        queues: Collection[Queue],
+        on_notify: Callable[[str, str], None],
+        on_reconnect: Callable[[], None] = lambda: None,
+    ):
         self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.channels = {q.channel: q.name for q in queues}
-        self.on_notify = on_notify
+        self.on_notify, self.on_reconnect = on_notify, on_reconnect
         self.stopped = threading.Event()
         self.listening = threading.Event()
 
     def run(self) -> None:
         import psycopg
 
+        lost = False
         while not self.stopped.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True) as conn:
                     for channel in self.channels:
                         conn.execute(f"LISTEN {channel}")
                     self.listening.set()
+                    if lost:
+                        self.on_reconnect()
                     while not self.stopped.is_set():
                         for note in conn.notifies(timeout=0.5):
                             self.on_notify(self.channels[note.channel], note.payload)
             except psycopg.Error as exc:
                 self.listening.clear()
+                lost = True
                 log.warning("LISTEN mất kết nối (%s); thử lại sau 1 giây", exc)
                 self.stopped.wait(1)
 

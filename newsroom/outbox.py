@@ -98,8 +98,17 @@ async def drain(factory: sessionmaker[Session], smtp: SmtpSettings, clock: Clock
     rows = await asyncio.to_thread(claim, factory, holder, now)
     if not rows:
         return 0
-    async with claims.renewing(factory, QUEUE, [row.id for row in rows], holder, clock):
-        return await _send(factory, smtp, rows, now)
+    ids = [row.id for row in rows]
+    try:
+        async with claims.renewing(factory, QUEUE, ids, holder, clock):
+            return await _send(factory, smtp, rows, now)
+    except Exception as exc:
+        if not claims.connection_lost(exc):
+            raise
+        log.warning("mất kết nối cơ sở dữ liệu khi gửi thư (%s); thư chưa gửi chờ lần sau", type(exc).__name__)
+        with contextlib.suppress(Exception):  # sent ones are marked; the rest are due again at once
+            await asyncio.to_thread(claims.durably, claims.release, factory, QUEUE, ids, holder)
+        return 0
 
 
 async def _send(factory: sessionmaker[Session], smtp: SmtpSettings, rows: list[OutboxMail], now: datetime) -> int:
@@ -121,7 +130,8 @@ async def _send(factory: sessionmaker[Session], smtp: SmtpSettings, rows: list[O
                 await asyncio.to_thread(_finish, factory, row.id, str(exc), now)
             else:
                 log.info("đã gửi %s (%s) tới %d người", row.message_id, row.purpose, len(row.recipients))
-                await asyncio.to_thread(_finish, factory, row.id, None, now)
+                # recorded through a dropped connection: unrecorded, it would be sent again
+                await asyncio.to_thread(claims.durably, _finish, factory, row.id, None, now)
                 sent += 1
     finally:
         with contextlib.suppress(aiosmtplib.SMTPException):

@@ -296,6 +296,12 @@ class Daemon:
         if work is not None and self.loop is not None:
             self.loop.call_soon_threadsafe(work.wake.set)
 
+    def _wake_all(self) -> None:
+        """From the listener's thread, back after losing the database: notifications sent meanwhile are
+        lost, so every site's pump looks at its queues now."""
+        for site_id in list(self.works):
+            self._notified("", site_id)
+
     # -- the loops ------------------------------------------------------------------------------------
 
     def _renew_every(self) -> float:
@@ -309,7 +315,7 @@ class Daemon:
                 renewing = asyncio.to_thread(self.ownership.renew, list(self.works))
                 held = await asyncio.wait_for(renewing, timeout=self._renew_every())
             except Exception as exc:
-                log.warning("không gia hạn được quyền giữ hộp thư: %s", exc or type(exc).__name__)
+                log.warning("không gia hạn được quyền giữ hộp thư: %s", str(exc) or type(exc).__name__)
                 if time.monotonic() - self.renewed > self.lease_seconds - self._renew_every():
                     await self._unwatch(list(self.watching()), release=False)
             else:
@@ -384,7 +390,9 @@ class Daemon:
         tasks = [asyncio.create_task(self._leasing())]
         listener = None
         if self.engine.dialect.name == "postgresql":  # work queued by another daemon wakes this one at once
-            listener = claims.Listener(self.engine.url.render_as_string(hide_password=False), QUEUES, self._notified)
+            listener = claims.Listener(
+                self.engine.url.render_as_string(hide_password=False), QUEUES, self._notified, self._wake_all
+            )
             tasks.append(asyncio.create_task(asyncio.to_thread(listener.run)))
         if self.directory is not None:
             tasks.append(asyncio.create_task(self._reloading()))
