@@ -29,6 +29,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    auto_reload=False,  # package files, changed only by an upgrade (a restart): no stat() per mail
 )
 
 CATEGORY_NAMES = {
