@@ -16,6 +16,7 @@ alone, no IMAP, database or SMTP) with the ratio.
     python bench/province.py                       # 10 000 messages
     python bench/province.py --messages 1000
     python bench/province.py --messages 1000 --kill-halfway   # daemon a killed (-9) halfway, not restarted
+    python bench/province.py --messages 1000 --rate 4         # paced: latency below capacity
 """
 
 from __future__ import annotations
@@ -180,9 +181,10 @@ def bare_rate(raws: list[bytes]) -> float:
     return len(raws) / (time.perf_counter() - started)
 
 
-def run(messages: int, sites: int, kill_halfway: bool) -> None:
+def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> None:
     work = temp_folder("province")
-    print(f"{sites} sites, {messages} messages, two daemons; kill -9 of one halfway: {kill_halfway}")
+    pace = f"{rate:g} submissions/s" if rate else "as fast as possible"
+    print(f"{sites} sites, {messages} messages ({pace}), two daemons; kill -9 of one halfway: {kill_halfway}")
     postgres, dovecot = Postgres().start(), BigDovecot()
     dovecot.start()
     sink = Sink()
@@ -274,6 +276,8 @@ def run(messages: int, sites: int, kill_halfway: bool) -> None:
         started = time.monotonic()
         killed = None
         for k, (domain, title, raw) in enumerate(plan):
+            if rate:  # paced: the latency of a daemon pair below its capacity
+                time.sleep(max(0.0, started + k / rate - time.monotonic()))
             arrived[title] = time.monotonic()
             deliver(domain, raw)
             if kill_halfway and k == len(plan) // 2:
@@ -347,8 +351,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--sites", type=int, default=100)
     parser.add_argument("--kill-halfway", action="store_true")
+    parser.add_argument("--rate", type=float, help="submissions delivered per second (default: as fast as possible)")
     args = parser.parse_args()
-    run(args.messages, args.sites, args.kill_halfway)
+    run(args.messages, args.sites, args.kill_halfway, args.rate)
 
 
 if __name__ == "__main__":

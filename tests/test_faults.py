@@ -8,6 +8,7 @@ The seed is printed; TOASOAN_FAULT_SEED=<seed> replays a run's schedule."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -190,6 +191,8 @@ def test_two_daemons_lose_and_duplicate_nothing_through_kill_9_dropped_connectio
         for address, _, _ in site.people.values():
             notices = [s for s in subjects(site, address) if "Cần duyệt" in s]
             assert sorted(s.split("Cần duyệt: ", 1)[1].rsplit(" [", 1)[0] for s in notices) == titles, notices
-        posts = site.config.parent / "site" / "posts"
-        assert len(list(posts.glob("*.json"))) == PER_SITE
+        folder_cms = site.config.parent / "site"
+        assert len(list((folder_cms / "posts").glob("*.json"))) == PER_SITE
+        index = json.loads((folder_cms / "index.json").read_text("utf-8"))
+        assert sorted(entry["title"] for entry in index) == titles
         assert not list(site.dovecot.messages(site.board_box))
