@@ -280,10 +280,11 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
                 time.sleep(max(0.0, started + k / rate - time.monotonic()))
             arrived[title] = time.monotonic()
             deliver(domain, raw)
-            if kill_halfway and k == len(plan) // 2:
-                os.killpg(daemons["a"].pid, signal.SIGKILL)
-                killed = time.monotonic() - started
         delivered = time.monotonic() - started
+
+        def taken_count() -> int:
+            with engine.connect() as conn:
+                return conn.scalar(select(func.count()).select_from(IncomingMessage))
 
         def done() -> bool:
             with engine.connect() as conn:
@@ -294,6 +295,9 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
 
         last = 0.0
         while not done():
+            if kill_halfway and killed is None and taken_count() >= messages // 2:
+                os.killpg(daemons["a"].pid, signal.SIGKILL)  # with its sandbox workers
+                killed = time.monotonic() - started
             if time.monotonic() - last > 30:
                 last = time.monotonic()
                 with engine.connect() as conn:
@@ -312,7 +316,7 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
         live = [posts_seen[t] - approved_at[t] for t in approved_at if t in posts_seen]
         print(
             f"delivered {messages} messages in {delivered:.1f} s"
-            + (f"; daemon a killed at {killed:.1f} s" if killed else "")
+            + (f"; daemon a killed (-9) at {killed:.1f} s, half the messages taken" if killed else "")
         )
         print(f"total: {total:.1f} s, {messages / total:.1f} messages/s")
         print(
@@ -328,7 +332,7 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
         duplicates = sum(len(v) - 1 for v in sink.notified.values()) + sum(v - 1 for v in sink.acks.values())
         print(
             f"counts: {taken} messages taken ({drafts} with a draft), {len(sink.notified)}/{submissions} notified,"
-            f" {sum(1 for v in sink.acks.values())}/{submissions} acknowledged, {len(live)}/{approvals} posts,"
+            f" {len(sink.acks)}/{submissions} acknowledged, {len(live)}/{approvals} posts,"
             f" {duplicates} duplicates"
         )
         sample_raws = [raw for _, _, raw in plan[:200]]

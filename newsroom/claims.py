@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -163,6 +165,16 @@ def durably(write: Callable[..., Any], *args, patience: float = LEASE.total_seco
             log.warning("cơ sở dữ liệu không trả lời (%s); ghi lại sau %.1f giây", type(exc).__name__, pause)
             time.sleep(pause)
             pause = min(pause * 2, 2.0)
+
+
+_RECORDER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="record")
+
+
+async def record(write: Callable[..., Any], *args) -> Any:
+    """``durably(write, *args)`` in threads of its own: after a kill -9, work done but not yet recorded is
+    done again, so the record must not wait in the loop's shared pool behind a hundred sites' claims and
+    sweeps (that wait, not the write, made the window in which a kill sends a mail twice)."""
+    return await asyncio.get_running_loop().run_in_executor(_RECORDER, functools.partial(durably, write, *args))
 
 
 def release(factory: sessionmaker[Session], queue: Queue, ids: Collection[int], holder: str) -> None:

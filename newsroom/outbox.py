@@ -131,7 +131,7 @@ async def _send(factory: sessionmaker[Session], smtp: SmtpSettings, rows: list[O
             else:
                 log.info("đã gửi %s (%s) tới %d người", row.message_id, row.purpose, len(row.recipients))
                 # recorded through a dropped connection: unrecorded, it would be sent again
-                await asyncio.to_thread(claims.durably, _finish, factory, row.id, None, now)
+                await claims.record(_finish, factory, row.id, None, now)
                 sent += 1
     finally:
         with contextlib.suppress(aiosmtplib.SMTPException):
