@@ -2,7 +2,9 @@
 approvals flow, with faults injected at seeded random moments: one daemon killed (kill -9) and
 started again, every database connection of the daemons cut (pg_terminate_backend), PostgreSQL
 restarted. At the end every message produced one draft, one acknowledgement to its sender, one
-notification to each board member and, once approved, one post; no mail is left pending or failed.
+notification to each board member and, once approved, one post; no mail is left pending or failed. A mail
+is sent at least once: a second copy (same Message-ID) only if the kill fell between the SMTP server's
+acceptance and the commit recording it.
 
 The seed is printed; TOASOAN_FAULT_SEED=<seed> replays a run's schedule."""
 
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from email import message_from_bytes, policy
 
 import pytest
@@ -40,8 +43,16 @@ NOTICE = "Kính gửi Ban biên tập,\nUBND xã thông báo lịch tiếp công
 NOW = SystemClock()  # the daemons run on the machine's clock: mail arrives now
 
 
-def subjects(site, address: str) -> list[str]:
-    return [str(message_from_bytes(raw, policy=policy.default)["Subject"]) for raw in site.dovecot.messages(address)]
+def mails(site, address: str, label: str) -> dict[str, Counter]:
+    """Title -> how many copies of each Message-ID reached ``address`` with ``label`` in their subject."""
+    found: dict[str, Counter] = {}
+    for raw in site.dovecot.messages(address):
+        mail = message_from_bytes(raw, policy=policy.default)
+        subject = str(mail["Subject"])
+        if f"{label}: " in subject:
+            title = subject.split(f"{label}: ", 1)[1].split(" [", 1)[0]
+            found.setdefault(title, Counter())[str(mail["Message-ID"])] += 1
+    return found
 
 
 class Daemon:
@@ -184,15 +195,22 @@ def test_two_daemons_lose_and_duplicate_nothing_through_kill_9_dropped_connectio
 
     found = counts()
     assert found["drafts"] == total and found["messages"] == 2 * total  # the submissions and their approvals
+    resent = 0
     for i, site in enumerate(sites):
         titles = sorted(f"Tin {n} của xã {i}" for n in range(PER_SITE))
-        acks = [s for s in subjects(site, site.department) if "Đã nhận" in s]
-        assert sorted(s.split("Đã nhận: ", 1)[1] for s in acks) == titles, acks  # each exactly once
-        for address, _, _ in site.people.values():
-            notices = [s for s in subjects(site, address) if "Cần duyệt" in s]
-            assert sorted(s.split("Cần duyệt: ", 1)[1].rsplit(" [", 1)[0] for s in notices) == titles, notices
+        for address, label in [(site.department, "Đã nhận"), *((p[0], "Cần duyệt") for p in site.people.values())]:
+            copies = mails(site, address, label)
+            # one mail (one Message-ID) per message: nothing processed twice, nothing lost …
+            assert sorted(copies) == titles, (address, copies)
+            assert all(len(ids) == 1 for ids in copies.values()), (address, copies)
+            resent += sum(sum(ids.values()) - 1 for ids in copies.values())
         folder_cms = site.config.parent / "site"
         assert len(list((folder_cms / "posts").glob("*.json"))) == PER_SITE
         index = json.loads((folder_cms / "index.json").read_text("utf-8"))
         assert sorted(entry["title"] for entry in index) == titles
         assert not list(site.dovecot.messages(site.board_box))
+    # … and a second copy of a mail only where the kill -9 fell between the SMTP server's "250 OK" and the
+    # commit that records it (at least once over SMTP: the copy has the same Message-ID, which mail clients
+    # show once). The record is written at once in threads of its own, so this window is milliseconds.
+    print(f"copies of a mail sent again after the kill -9: {resent}")
+    assert resent <= 1
