@@ -4,7 +4,7 @@ started again, every database connection of the daemons cut (pg_terminate_backen
 restarted. At the end every message produced one draft, one acknowledgement to its sender, one
 notification to each board member and, once approved, one post; no mail is left pending or failed. A mail
 is sent at least once: a second copy (same Message-ID) only if the kill fell between the SMTP server's
-acceptance and the commit recording it.
+acceptance and the commit recording it (longer while the database is away).
 
 The seed is printed; TOASOAN_FAULT_SEED=<seed> replays a run's schedule."""
 
@@ -209,8 +209,9 @@ def test_two_daemons_lose_and_duplicate_nothing_through_kill_9_dropped_connectio
         index = json.loads((folder_cms / "index.json").read_text("utf-8"))
         assert sorted(entry["title"] for entry in index) == titles
         assert not list(site.dovecot.messages(site.board_box))
-    # … and a second copy of a mail only where the kill -9 fell between the SMTP server's "250 OK" and the
-    # commit that records it (at least once over SMTP: the copy has the same Message-ID, which mail clients
-    # show once). The record is written at once in threads of its own, so this window is milliseconds.
+    # … and a second copy of a mail (the same Message-ID, which mail clients show once) only where it was
+    # sent and not yet recorded when the daemon was killed: SMTP gives at least once. A drain sends one mail
+    # at a time and records it before the next (retrying while the database is away), so the killed daemon
+    # had at most one such mail a site, to at most three mailboxes.
     print(f"copies of a mail sent again after the kill -9: {resent}")
-    assert resent <= 1
+    assert resent <= 3 * SITES
