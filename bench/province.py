@@ -262,14 +262,19 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
         posts_seen: dict[str, float] = {}
 
         def watch_posts() -> None:
+            """A post's record is seen once it is whole (a file being written is read again next round)."""
             while not sampling.is_set():
                 for n in range(sites):
                     posts = work / f"xa-{n}" / "site" / "posts"
                     for path in posts.glob("*.json") if posts.is_dir() else ():
-                        if path.name not in posts_seen:
+                        if path.name in posts_seen:
+                            continue
+                        try:
                             match = re.search(r'"title": "(Tin số \d+)"', path.read_text("utf-8"))
-                            posts_seen[path.name] = time.monotonic()
-                            posts_seen[match[1] if match else path.name] = posts_seen[path.name]
+                        except (OSError, UnicodeDecodeError):
+                            continue
+                        if match:
+                            posts_seen[path.name] = posts_seen[match[1]] = time.monotonic()
                 time.sleep(0.5)
 
         threading.Thread(target=watch_posts, daemon=True).start()

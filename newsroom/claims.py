@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, text, update
+from sqlalchemy import event, func, or_, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
@@ -109,16 +109,23 @@ def claim(
 def renew(
     factory: sessionmaker[Session], queue: Queue, ids: Collection[int], holder: str, now: datetime, lease=LEASE
 ) -> int:
-    """Extend the lease of the rows of ``ids`` that ``holder`` still holds; how many it still holds."""
+    """Extend the lease of the rows of ``ids`` that ``holder`` still holds; how many another holder has
+    claimed meanwhile (rows already done, their claim cleared, are neither)."""
     model = queue.model
     with factory.begin() as session:
-        return session.execute(
+        session.execute(
             update(model)
             .where(model.site_id == site_of(session), model.id.in_(ids), queue.holder == holder)
             .where(queue.until.is_not(None))
             .values({queue.until: now + lease})
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        return session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.site_id == site_of(session), model.id.in_(ids), queue.holder != holder)
+            .where(queue.until.is_not(None))
+        )
 
 
 def take_back(factory: sessionmaker[Session], queues: Collection[Queue], holder: str) -> int:
@@ -197,9 +204,12 @@ async def renewing(
     """While the block runs, the claims on ``ids`` are renewed every third of a lease (monotonic timer)."""
 
     async def renew_all() -> None:
-        held = await asyncio.to_thread(renew, factory, queue, ids, holder, clock(), lease)
-        if held < len(ids):
-            log.warning("%s: %d/%d việc của hàng %s đã bị nhận lại", holder, len(ids) - held, len(ids), queue.name)
+        # in threads of their own: a renewal queued behind a hundred sites' work would let the lease lapse
+        lost = await asyncio.get_running_loop().run_in_executor(
+            _RECORDER, renew, factory, queue, ids, holder, clock(), lease
+        )
+        if lost:
+            log.warning("%s: %d/%d việc của hàng %s đã bị daemon khác nhận", holder, lost, len(ids), queue.name)
 
     with _repeating(lease.total_seconds() / 3, renew_all):
         yield
