@@ -42,7 +42,9 @@ MAX_DELAY = 300  # seconds between reconnection attempts, at most
 
 
 def connect(cfg: ImapSettings, timeout: float = 30) -> imapclient.IMAPClient:
-    context = ssl.create_default_context(cafile=str(cfg.ca_file) if cfg.ca_file else None)
+    context = (  # loading the CA certificates costs tens of milliseconds: not for plain IMAP
+        ssl.create_default_context(cafile=str(cfg.ca_file) if cfg.ca_file else None) if cfg.security != "none" else None
+    )
     client = imapclient.IMAPClient(
         cfg.host,
         port=cfg.port,

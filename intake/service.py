@@ -22,6 +22,7 @@ from intake.authentication import verify
 from intake.message import size_text
 from newsroom import assignment, i18n, repeal, replykey, workflow
 from newsroom.archive import Archive
+from newsroom.claims import connection_lost
 from newsroom.clock import Clock
 from newsroom.questions import Times
 from newsroom.records import AuditEvent, Draft, IncomingMessage, OutboxMail
@@ -107,6 +108,8 @@ class Intake:
             try:
                 analysis = analyze(raw, self.settings, received_at, self.deadline_fn, ours)
             except Exception as exc:  # a parser bug must not lose the message or stop the mailbox
+                if connection_lost(exc):  # the database went away: the message stays in the inbox for later
+                    raise
                 log.exception("không phân tích được thư %s (sha256 %s)", where, sha)
                 return self._record(session, where, sha, None, "refused", f"lỗi phân tích: {exc}", received_at, now)
             incoming = self._record(session, where, sha, analysis, analysis.kind, analysis.reason, received_at, now)
@@ -114,6 +117,8 @@ class Intake:
                 with session.begin_nested():
                     handlers.handler_for(self, analysis, session).execute(session, incoming, now)
             except Exception as exc:  # recorded and moved on: one bad message must not block the inbox
+                if connection_lost(exc):
+                    raise
                 log.exception("lỗi khi xử lý thư %s (sha256 %s)", where, sha)
                 incoming.outcome = f"lỗi xử lý: {type(exc).__name__}: {exc}"[:1000]
             return incoming

@@ -24,18 +24,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, or_, select, text, update
+from sqlalchemy import event, func, or_, select, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from newsroom.clock import Clock
@@ -106,16 +109,23 @@ def claim(
 def renew(
     factory: sessionmaker[Session], queue: Queue, ids: Collection[int], holder: str, now: datetime, lease=LEASE
 ) -> int:
-    """Extend the lease of the rows of ``ids`` that ``holder`` still holds; how many it still holds."""
+    """Extend the lease of the rows of ``ids`` that ``holder`` still holds; how many another holder has
+    claimed meanwhile (rows already done, their claim cleared, are neither)."""
     model = queue.model
     with factory.begin() as session:
-        return session.execute(
+        session.execute(
             update(model)
             .where(model.site_id == site_of(session), model.id.in_(ids), queue.holder == holder)
             .where(queue.until.is_not(None))
             .values({queue.until: now + lease})
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
+        return session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(model.site_id == site_of(session), model.id.in_(ids), queue.holder != holder)
+            .where(queue.until.is_not(None))
+        )
 
 
 def take_back(factory: sessionmaker[Session], queues: Collection[Queue], holder: str) -> int:
@@ -142,6 +152,51 @@ def take_back(factory: sessionmaker[Session], queues: Collection[Queue], holder:
     return freed
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """Is this the database out of reach (a connection cut, a server restarting) rather than a bug or bad
+    data? Work that met it is not failed: it is done again once the database answers."""
+    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def durably(write: Callable[..., Any], *args, patience: float = LEASE.total_seconds() / 2) -> Any:
+    """``write(*args)``, retried through a dropped connection or a database restart for up to ``patience``
+    seconds. For the record of work done outside the database (a mail accepted by the SMTP server, a
+    post made): lost, the work would be claimed and done a second time when its lease ends."""
+    deadline, pause = time.monotonic() + patience, 0.1
+    while True:
+        try:
+            return write(*args)
+        except Exception as exc:
+            if not connection_lost(exc) or time.monotonic() > deadline:
+                raise
+            log.warning("cơ sở dữ liệu không trả lời (%s); ghi lại sau %.1f giây", type(exc).__name__, pause)
+            time.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+
+_RECORDER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="record")
+
+
+async def record(write: Callable[..., Any], *args) -> Any:
+    """``durably(write, *args)`` in threads of its own: after a kill -9, work done but not yet recorded is
+    done again, so the record must not wait in the loop's shared pool behind a hundred sites' claims and
+    sweeps (that wait, not the write, made the window in which a kill sends a mail twice)."""
+    return await asyncio.get_running_loop().run_in_executor(_RECORDER, functools.partial(durably, write, *args))
+
+
+def release(factory: sessionmaker[Session], queue: Queue, ids: Collection[int], holder: str) -> None:
+    """Our claims on ``ids`` end without the work done (the database went away mid-batch): the rows are
+    due again at once, for us or another daemon, instead of when their lease ends."""
+    if ids:
+        with factory.begin() as session:
+            session.execute(
+                update(queue.model)
+                .where(queue.model.site_id == site_of(session), queue.model.id.in_(ids), queue.holder == holder)
+                .values({queue.until: None})
+                .execution_options(synchronize_session=False)
+            )
+
+
 @contextlib.asynccontextmanager
 async def renewing(
     factory: sessionmaker[Session], queue: Queue, ids: Collection[int], holder: str, clock: Clock, lease=LEASE
@@ -149,9 +204,12 @@ async def renewing(
     """While the block runs, the claims on ``ids`` are renewed every third of a lease (monotonic timer)."""
 
     async def renew_all() -> None:
-        held = await asyncio.to_thread(renew, factory, queue, ids, holder, clock(), lease)
-        if held < len(ids):
-            log.warning("%s: %d/%d việc của hàng %s đã bị nhận lại", holder, len(ids) - held, len(ids), queue.name)
+        # in threads of their own: a renewal queued behind a hundred sites' work would let the lease lapse
+        lost = await asyncio.get_running_loop().run_in_executor(
+            _RECORDER, renew, factory, queue, ids, holder, clock(), lease
+        )
+        if lost:
+            log.warning("%s: %d/%d việc của hàng %s đã bị daemon khác nhận", holder, lost, len(ids), queue.name)
 
     with _repeating(lease.total_seconds() / 3, renew_all):
         yield
@@ -249,29 +307,40 @@ def notify_on_commit(factory: sessionmaker[Session], queues: Collection[Queue]) 
 
 class Listener:
     """``LISTEN`` on the queues' channels in a thread of its own (psycopg's ``notifies``), calling
-    ``on_notify(queue name, site)`` for each notification; reconnects after the database restarts."""
+    ``on_notify(queue name, site)`` for each notification; reconnects after the database restarts, then
+    calls ``on_reconnect()``: what was notified while it was away is lost, so every queue is looked at."""
 
-    def __init__(self, url: str, queues: Collection[Queue], on_notify: Callable[[str, str], None]):
+    def __init__(
+        self,
+        url: str,
+        queues: Collection[Queue],
+        on_notify: Callable[[str, str], None],
+        on_reconnect: Callable[[], None] = lambda: None,
+    ):
         self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.channels = {q.channel: q.name for q in queues}
-        self.on_notify = on_notify
+        self.on_notify, self.on_reconnect = on_notify, on_reconnect
         self.stopped = threading.Event()
         self.listening = threading.Event()
 
     def run(self) -> None:
         import psycopg
 
+        lost = False
         while not self.stopped.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True) as conn:
                     for channel in self.channels:
                         conn.execute(f"LISTEN {channel}")
                     self.listening.set()
+                    if lost:
+                        self.on_reconnect()
                     while not self.stopped.is_set():
                         for note in conn.notifies(timeout=0.5):
                             self.on_notify(self.channels[note.channel], note.payload)
             except psycopg.Error as exc:
                 self.listening.clear()
+                lost = True
                 log.warning("LISTEN mất kết nối (%s); thử lại sau 1 giây", exc)
                 self.stopped.wait(1)
 

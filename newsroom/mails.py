@@ -98,6 +98,7 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # package files, changed only by an upgrade (a restart): no stat() per mail
     )
     env.install_gettext_translations(i18n.translations(language), newstyle=True)
     env.filters["when"] = lambda moment, tz: when(moment, tz, language)

@@ -14,7 +14,7 @@ import ssl
 from datetime import datetime, timedelta
 
 import aiosmtplib
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from newsroom import claims
@@ -76,13 +76,23 @@ def claim(factory: sessionmaker[Session], holder: str, now: datetime, limit: int
         return list(session.scalars(select(OutboxMail).where(OutboxMail.id.in_(ids)).order_by(OutboxMail.id)))
 
 
-def _finish(factory: sessionmaker[Session], row_id: int, error: str | None, now: datetime) -> None:
+def _sent(factory: sessionmaker[Session], row_id: int, now: datetime) -> None:
+    """One statement and its commit: the shorter the time between the SMTP server's acceptance and this
+    record, the smaller the window in which a kill -9 sends the mail a second time."""
+    with factory.begin() as session:
+        session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == row_id)
+            .values(status="sent", sent_at=now, last_error=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _failed(factory: sessionmaker[Session], row_id: int, error: str, now: datetime) -> None:
+    """An attempt failed: tried again after a backoff, given up after MAX_ATTEMPTS."""
     with factory.begin() as session:
         row = session.get(OutboxMail, row_id)
         row.lease_until = None  # the claim ends (newsroom/claims.py)
-        if error is None:
-            row.status, row.sent_at, row.last_error = "sent", now, None
-            return
         row.attempts += 1
         row.last_error = error[:1000]
         if row.attempts >= MAX_ATTEMPTS:
@@ -98,8 +108,17 @@ async def drain(factory: sessionmaker[Session], smtp: SmtpSettings, clock: Clock
     rows = await asyncio.to_thread(claim, factory, holder, now)
     if not rows:
         return 0
-    async with claims.renewing(factory, QUEUE, [row.id for row in rows], holder, clock):
-        return await _send(factory, smtp, rows, now)
+    ids = [row.id for row in rows]
+    try:
+        async with claims.renewing(factory, QUEUE, ids, holder, clock):
+            return await _send(factory, smtp, rows, now)
+    except Exception as exc:
+        if not claims.connection_lost(exc):
+            raise
+        log.warning("mất kết nối cơ sở dữ liệu khi gửi thư (%s); thư chưa gửi chờ lần sau", type(exc).__name__)
+        with contextlib.suppress(Exception):  # sent ones are marked; the rest are due again at once
+            await asyncio.to_thread(claims.durably, claims.release, factory, QUEUE, ids, holder)
+        return 0
 
 
 async def _send(factory: sessionmaker[Session], smtp: SmtpSettings, rows: list[OutboxMail], now: datetime) -> int:
@@ -110,7 +129,7 @@ async def _send(factory: sessionmaker[Session], smtp: SmtpSettings, rows: list[O
     except Exception as exc:  # the server is down or refuses us: every claimed row waits for the next try
         log.warning("SMTP %s:%s không kết nối được: %s", smtp.host, smtp.port, exc)
         for row in rows:
-            await asyncio.to_thread(_finish, factory, row.id, f"connect: {exc}", now)
+            await asyncio.to_thread(_failed, factory, row.id, f"connect: {exc}", now)
         return 0
     try:
         for row in rows:
@@ -118,10 +137,11 @@ async def _send(factory: sessionmaker[Session], smtp: SmtpSettings, rows: list[O
                 await client.sendmail(smtp.from_address, row.recipients, row.raw)
             except aiosmtplib.SMTPException as exc:
                 log.warning("gửi thư %s thất bại: %s", row.message_id, exc)
-                await asyncio.to_thread(_finish, factory, row.id, str(exc), now)
+                await asyncio.to_thread(_failed, factory, row.id, str(exc), now)
             else:
                 log.info("đã gửi %s (%s) tới %d người", row.message_id, row.purpose, len(row.recipients))
-                await asyncio.to_thread(_finish, factory, row.id, None, now)
+                # recorded through a dropped connection: unrecorded, it would be sent again
+                await claims.record(_sent, factory, row.id, now)
                 sent += 1
     finally:
         with contextlib.suppress(aiosmtplib.SMTPException):

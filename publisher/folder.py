@@ -6,6 +6,7 @@ website is served at) a post's URL is its page there; otherwise the page's file:
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import html
 import json
@@ -41,9 +42,15 @@ class FolderCms:
     async def create_post(self, content: PostContent) -> Post:
         post = self._write(content)
         index = self.root / "index.json"
-        entries = json.loads(index.read_text("utf-8")) if index.exists() else []
-        entries.append({**self._record(content), "page": f"{content.uid}.html"})
-        index.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+        # Two daemons may publish to one folder at once: the read-append-write of the index is locked, or
+        # one of two posts made together would be missing from it.
+        with open(self.root / ".index.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            entries = json.loads(index.read_text("utf-8")) if index.exists() else []
+            entries.append({**self._record(content), "page": f"{content.uid}.html"})
+            tmp = index.with_suffix(".tmp")
+            tmp.write_text(json.dumps(entries, ensure_ascii=False, indent=1), encoding="utf-8")
+            tmp.replace(index)
         return post
 
     async def update_post(self, post_id: str, content: PostContent) -> Post:

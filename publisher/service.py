@@ -9,6 +9,7 @@ retried with backoff.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html as htmllib
 import logging
 import re
@@ -74,6 +75,12 @@ class Publisher:
                     await self.publish(draft_id)
                     published += 1
                 except Exception as exc:
+                    if claims.connection_lost(exc):  # not the CMS's failure: the batch is due again at once
+                        log.warning("mất kết nối cơ sở dữ liệu khi đăng bài (%s); đăng lại sau", type(exc).__name__)
+                        with contextlib.suppress(Exception):
+                            release = (claims.release, self.factory, QUEUE, claimed, self.holder)
+                            await asyncio.to_thread(claims.durably, *release)
+                        break
                     log.warning("đăng bài %s thất bại: %s", draft_id, exc)
                     await asyncio.to_thread(self._failed, draft_id, str(exc))
         return published
@@ -162,14 +169,14 @@ class Publisher:
             data = await asyncio.to_thread(self.archive.get, f.sha256)
             media = await self.cms.upload_media(f.filename, f.content_type, data, draft.title)
             f.cms_media_id, f.cms_url = media.id, media.url
-            await asyncio.to_thread(self._save_media, f.id, media.id, media.url)
+            await claims.record(self._save_media, f.id, media.id, media.url)
 
     async def publish(self, draft_id: int) -> None:
         draft, files = await asyncio.to_thread(self._load, draft_id)
         if draft.status == "unpublished":
             await self.cms.remove_post(draft.post_id)
             log.info("đã gỡ bài %s (%s)", draft.key, draft.post_url)
-            await asyncio.to_thread(self._removed, draft_id)
+            await claims.record(self._removed, draft_id)
             return
         if draft.post_id is not None:  # an approved correction: the same post, updated in place
             await self._upload(draft, files)
@@ -180,7 +187,7 @@ class Publisher:
             )
             post = await self.cms.update_post(draft.post_id, content)
             log.info("đã đính chính bài %s tại chỗ (%s)", draft.key, post.url)
-            await asyncio.to_thread(self._corrected, draft_id, post.url)
+            await claims.record(self._corrected, draft_id, post.url)
             return
         existing = await self.cms.find_post(draft.uid)
         if existing is None:
@@ -197,4 +204,4 @@ class Publisher:
             log.info("đã đăng bài %s: %s", draft.key, existing.url)
         else:
             log.info("bài %s đã có trên trang (%s): ghi nhận, không đăng lần hai", draft.key, existing.url)
-        await asyncio.to_thread(self._done, draft_id, existing.id, existing.url)
+        await claims.record(self._done, draft_id, existing.id, existing.url)

@@ -191,7 +191,7 @@ class SiteWork:
         """Mail and posts go out as soon as something asks for them, and at least every few seconds."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=5)
+                await asyncio.wait_for(self.wake.wait(), timeout=self.daemon.pump_seconds)
             self.wake.clear()
             for job in (self.publish, self.send_mail):
                 try:
@@ -251,6 +251,10 @@ class Daemon:
         # SQLite has one writer, and its claims of due mail and posts are a read then a write: the sites of
         # one process take turns draining (on PostgreSQL, FOR UPDATE SKIP LOCKED lets them run together).
         self.one_writer = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
+        # How often an idle site's pump looks anyway: on PostgreSQL a NOTIFY wakes it as work is queued, so
+        # the look is for claims a dead daemon left (their 30 s leases), and a hundred sites polling every
+        # 5 s would cost the database 80 claims a second for nothing.
+        self.pump_seconds = 5.0 if self.one_writer is not None else 15.0
         self.loop: asyncio.AbstractEventLoop | None = None
         self.renewed = 0.0  # monotonic time of the last lease round that reached the database
 
@@ -296,6 +300,12 @@ class Daemon:
         if work is not None and self.loop is not None:
             self.loop.call_soon_threadsafe(work.wake.set)
 
+    def _wake_all(self) -> None:
+        """From the listener's thread, back after losing the database: notifications sent meanwhile are
+        lost, so every site's pump looks at its queues now."""
+        for site_id in list(self.works):
+            self._notified("", site_id)
+
     # -- the loops ------------------------------------------------------------------------------------
 
     def _renew_every(self) -> float:
@@ -309,7 +319,7 @@ class Daemon:
                 renewing = asyncio.to_thread(self.ownership.renew, list(self.works))
                 held = await asyncio.wait_for(renewing, timeout=self._renew_every())
             except Exception as exc:
-                log.warning("không gia hạn được quyền giữ hộp thư: %s", exc or type(exc).__name__)
+                log.warning("không gia hạn được quyền giữ hộp thư: %s", str(exc) or type(exc).__name__)
                 if time.monotonic() - self.renewed > self.lease_seconds - self._renew_every():
                     await self._unwatch(list(self.watching()), release=False)
             else:
@@ -384,7 +394,9 @@ class Daemon:
         tasks = [asyncio.create_task(self._leasing())]
         listener = None
         if self.engine.dialect.name == "postgresql":  # work queued by another daemon wakes this one at once
-            listener = claims.Listener(self.engine.url.render_as_string(hide_password=False), QUEUES, self._notified)
+            listener = claims.Listener(
+                self.engine.url.render_as_string(hide_password=False), QUEUES, self._notified, self._wake_all
+            )
             tasks.append(asyncio.create_task(asyncio.to_thread(listener.run)))
         if self.directory is not None:
             tasks.append(asyncio.create_task(self._reloading()))
