@@ -52,6 +52,29 @@ def test_inspect_says_where_the_stamp_was(tmp_path, capsys):
     assert result["secrecy"] == "mat" and "cuối tiêu đề thư" in result["held"]
 
 
+def vietnamese_pdf(*lines: str) -> bytes:
+    """A PDF as an office's printer driver writes one: embedded fonts, Vietnamese letters, a line each."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(8.27, 11.69))
+    for number, line in enumerate(lines):
+        figure.text(0.1, 0.9 - number * 0.05, line, fontsize=12)
+    out = io.BytesIO()
+    figure.savefig(out, format="pdf")
+    return out.getvalue()
+
+
+def test_a_stamp_on_its_own_line_of_a_pdf():
+    from intake.media import pdf_text
+
+    stamped = pdf_text(vietnamese_pdf("ỦY BAN NHÂN DÂN XÃ KÉP", "Số: 12/BC-UBND", "TỐI MẬT", "BÁO CÁO"))
+    assert secrecy.stamp("Báo cáo", {"tệp PDF 1": stamped}) == ("toi_mat", "dòng riêng trong tệp PDF 1")
+    unstamped = pdf_text(vietnamese_pdf("BÁO CÁO", "Cán bộ phải giữ bí mật mật khẩu, không để lộ tài liệu mật."))
+    assert secrecy.stamp("Báo cáo", {"tệp PDF 1": unstamped}) == ("none", "")
+
+
 SECRET_LINE = "Lực lượng công an xã bố trí 14 chốt tại thôn Kon Brập"
 
 
