@@ -22,7 +22,7 @@ from newsroom import i18n, mails, replykey
 from newsroom.lifecycle import DRAFT
 from newsroom.records import Decision, Draft, IncomingMessage
 from newsroom.settings import Person, Settings
-from newsroom.workflow import DecisionRefused, audit, queue, reply_token
+from newsroom.workflow import DecisionRefused, audit, queue, record_decision, reply_token
 
 
 def _names(person: Person, board: list[Person]) -> list[str]:
@@ -98,20 +98,8 @@ def assign(
         )
     previous = draft.assignee_address
     draft.assignee_address, draft.assignee_name, draft.assigned_at = member.address, member.name, now
-    decision = Decision(
-        draft_id=draft.id,
-        revision_number=revision_number,
-        action="assign",
-        reason=f"{member.name} <{member.address}>" + (f": {note}" if note else ""),
-        actor_address=person.address,
-        actor_name=person.name,
-        actor_role=person.role,
-        message_id=incoming.message_id,
-        incoming_id=incoming.id,
-        authentication=authentication,
-        decided_at=now,
-    )
-    draft.decisions.append(decision)
+    reason = f"{member.name} <{member.address}>" + (f": {note}" if note else "")
+    decision = record_decision(draft, revision_number, "assign", reason, person, incoming, now, authentication)
     audit(session, draft, person.address, "assigned", now, to=member.address, previous=previous, note=note)
     token = reply_token(settings, draft, draft.latest.number)
     rule = settings.rules.get(draft.deadline_rule or "")

@@ -491,20 +491,7 @@ def decide(
                 number=revision_number, key=draft.key
             )
         )
-    decision = Decision(
-        draft_id=draft.id,
-        revision_number=revision_number,
-        action=action,
-        reason=reason,
-        actor_address=person.address,
-        actor_name=person.name,
-        actor_role=person.role,
-        message_id=incoming.message_id,
-        incoming_id=incoming.id,
-        authentication=authentication,
-        decided_at=now,
-    )
-    draft.decisions.append(decision)
+    decision = record_decision(draft, revision_number, action, reason, person, incoming, now, authentication)
     audit(
         session,
         draft,
@@ -587,6 +574,34 @@ def _record_coefficient(
     )
 
 
+def record_decision(
+    draft: Draft,
+    revision_number: int,
+    action: str,
+    reason: str | None,
+    person: Person,
+    incoming: IncomingMessage,
+    now: datetime,
+    authentication: str = "",
+) -> Decision:
+    """A board member's reply, as the draft's history keeps it: who, which revision, what, from which mail."""
+    decision = Decision(
+        draft_id=draft.id,
+        revision_number=revision_number,
+        action=action,
+        reason=reason,
+        actor_address=person.address,
+        actor_name=person.name,
+        actor_role=person.role,
+        message_id=incoming.message_id,
+        incoming_id=incoming.id,
+        authentication=authentication,
+        decided_at=now,
+    )
+    draft.decisions.append(decision)
+    return decision
+
+
 def _set_coefficient(
     session: Session,
     settings: Settings,
@@ -599,19 +614,10 @@ def _set_coefficient(
 ) -> Decision:
     """ "Hệ số 6": the royalty coefficient of an item, before or after it is published; the board member
     is told what it is now worth."""
-    decision = Decision(
-        draft_id=draft.id,
-        revision_number=revision_number,
-        action="set_coefficient",
-        reason=f"hệ số {mails.number(value)}",  # the record's own words; mails show the value itself
-        actor_address=person.address,
-        actor_name=person.name,
-        actor_role=person.role,
-        message_id=incoming.message_id,
-        incoming_id=incoming.id,
-        decided_at=now,
+    # the record's own words; mails show the value itself
+    decision = record_decision(
+        draft, revision_number, "set_coefficient", f"hệ số {mails.number(value)}", person, incoming, now
     )
-    draft.decisions.append(decision)
     _record_coefficient(session, draft, person, value, incoming, now)
     _key, genre = settings.royalties.genre_for(draft.category)
     _ = i18n.gettext(settings.language)
