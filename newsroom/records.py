@@ -14,12 +14,14 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Column,
     DateTime,
     Float,
     ForeignKey,
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     event,
@@ -383,3 +385,24 @@ class QuestionAlert(SiteOwned, Base):
     step: Mapped[str] = mapped_column(String(60))
     recipient: Mapped[str] = mapped_column(String(320))
     sent_at: Mapped[datetime]
+
+
+# Which daemon holds each site's IMAP connection, and which daemons are alive (scheduler/ownership.py):
+# liveness on the database's clock, so plain tables rather than site-scoped models.
+mailbox_leases = Table(
+    "mailbox_leases",
+    Base.metadata,
+    Column("site_id", String(63), primary_key=True),
+    Column("holder", String(255), nullable=False),  # "" when free
+    Column("expires_at", Float, nullable=False),  # database clock, seconds since the epoch
+    Column("state", String(20), nullable=False),  # connecting | idle | polling | error | stopped | free
+    Column("error", Text, nullable=False),
+    Column("last_mail_at", UtcDateTime(timezone=True)),  # arrival time of the last message taken
+)
+daemon_heartbeats = Table(
+    "daemon_heartbeats",
+    Base.metadata,
+    Column("holder", String(255), primary_key=True),
+    Column("expires_at", Float, nullable=False),
+    Column("pid", Integer, nullable=False),
+)

@@ -25,30 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Column, Engine, Float, Integer, String, Table, Text, cast, func, select
+from sqlalchemy import Engine, Float, Table, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from newsroom.records import Base, UtcDateTime
+from newsroom.records import daemon_heartbeats, mailbox_leases
 
 log = logging.getLogger("toasoan.ownership")
-
-mailbox_leases = Table(
-    "mailbox_leases",
-    Base.metadata,
-    Column("site_id", String(63), primary_key=True),
-    Column("holder", String(255), nullable=False),  # "" when free
-    Column("expires_at", Float, nullable=False),  # database clock, seconds since the epoch
-    Column("state", String(20), nullable=False),  # connecting | idle | polling | error | stopped | free
-    Column("error", Text, nullable=False),
-    Column("last_mail_at", UtcDateTime(timezone=True)),  # arrival time of the last message taken
-)
-daemon_heartbeats = Table(
-    "daemon_heartbeats",
-    Base.metadata,
-    Column("holder", String(255), primary_key=True),
-    Column("expires_at", Float, nullable=False),
-    Column("pid", Integer, nullable=False),
-)
 
 
 def database_now(engine: Engine):
