@@ -74,18 +74,9 @@ def new_database(request):
     under TOASOAN_TEST_DATABASE=postgres the URL of a new database (migrated, or empty), dropped when the
     test ends."""
     if TEST_DATABASE != "postgres":
-        yield lambda migrated=True: None
-        return
-    server = request.getfixturevalue("postgres")
-    databases = []
-
-    def create(migrated: bool = True) -> str:
-        databases.append(server.create_database(migrated))
-        return databases[-1]
-
-    yield create
-    for url in databases:
-        server.drop_database(url)
+        return lambda migrated=True: None
+    create = request.getfixturevalue("postgres_database")
+    return lambda migrated=True: create(migrated)
 
 
 @pytest.fixture
