@@ -13,11 +13,12 @@ import os
 import re
 import tomllib
 from datetime import time
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from newsroom.presets import ConfigError, load_preset, preset_names
 
 CATEGORIES = (
     "news",
@@ -35,10 +36,6 @@ CATEGORIES = (
     "other",
 )
 START_EVENTS = ("received", "signed", "event", "approved", "effective")
-
-
-class ConfigError(Exception):
-    """A configuration problem, worded for the person who edits the file."""
 
 
 class Strict(BaseModel):
@@ -611,16 +608,6 @@ class Settings(Strict):
                 return own[0]
         general = [pair for pair in matching if not pair[1].own_issuer]
         return general[0] if general else None
-
-
-def preset_names() -> list[str]:
-    return sorted(p.name[:-5] for p in resources.files("config.presets").iterdir() if p.name.endswith(".toml"))
-
-
-def load_preset(name: str) -> dict:
-    if name not in preset_names():
-        raise ConfigError(f"preset: không có preset {name!r}; có: {', '.join(preset_names())}")
-    return tomllib.loads(resources.files("config.presets").joinpath(f"{name}.toml").read_text("utf-8"))
 
 
 def _merge(base: dict, over: dict) -> dict:

@@ -9,19 +9,14 @@ import secrets
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsroom.clock import Clock, ManualClock, SystemClock
-from newsroom.settings import (
-    Calendar,
-    ConfigError,
-    Secret,
-    Settings,
-    load_preset,
-    load_settings,
-    preset_names,
-    settings_from_dict,
-)
+from newsroom.presets import ConfigError, load_preset, preset_names
 from toasoan import logs
+
+if TYPE_CHECKING:
+    from newsroom.settings import Settings
 
 EXIT_CONFIG = 2
 AS_OF = "tính tại thời điểm này, ISO-8601 có múi giờ (mặc định: bây giờ)"
@@ -45,8 +40,18 @@ def _clock(args) -> Clock:
     return ManualClock(moment) if moment else SystemClock()
 
 
+def load_settings(path: str | Path) -> Settings:
+    """The settings module builds its pydantic models when imported (a tenth of a second or more), so a
+    command loads it once it needs settings: inspect has started its document worker by then."""
+    from newsroom.settings import load_settings as load
+
+    return load(path)
+
+
 def preset_settings(name: str) -> Settings:
     """Settings for looking at a message under a preset alone, with no site configured."""
+    from newsroom.settings import Secret, settings_from_dict
+
     preset = load_preset(name)
     raw = {
         "preset": name,
@@ -141,6 +146,7 @@ def cmd_convert(args) -> int:
 
 def cmd_deadline(args) -> int:
     """The deadline of a rule counted from a moment the caller names (the rule's start event by default)."""
+    from newsroom.settings import Calendar
     from scheduler.calendar import WorkingCalendar
     from scheduler.deadlines import Deadline
 
