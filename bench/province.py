@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.pool import NullPool
 
 from newsroom.clock import SystemClock
@@ -166,6 +166,21 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process, its reaped children and its live descendants."""
+    total, stack, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
+    while stack:
+        p = stack.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+        except OSError:
+            continue
+        total += sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
+        stack.extend(int(c) for c in children)
+    return total
+
+
 def bare_rate(raws: list[bytes]) -> float:
     """Messages a second through intake's analysis alone in this process (bench/intake_speed.py)."""
     from intake.analyze import analyze
@@ -278,6 +293,14 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
                 time.sleep(0.5)
 
         threading.Thread(target=watch_posts, daemon=True).start()
+        time.sleep(20)  # the first sweep of every site done
+        idle_from = {name: tree_cpu(proc.pid) for name, proc in daemons.items()}
+        time.sleep(10)  # the price of serving 100 quiet sites: sweeps, lease rounds, IDLE
+        cpu_before = {name: tree_cpu(proc.pid) for name, proc in daemons.items()}
+        print(
+            "idle, before the first delivery: "
+            + ", ".join(f"daemon {n} {(cpu_before[n] - idle_from[n]) * 10:.1f} % of a core" for n in daemons)
+        )
         started = time.monotonic()
         killed = None
         for k, (domain, title, raw) in enumerate(plan):
@@ -311,11 +334,13 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
             time.sleep(0.5)
         total = time.monotonic() - started
         sampling.set()
+        cpu = {name: tree_cpu(proc.pid) - cpu_before[name] for name, proc in daemons.items() if proc.poll() is None}
         with engine.connect() as conn:
             taken = conn.scalar(select(func.count()).select_from(IncomingMessage))
             drafts = conn.scalar(
                 select(func.count()).select_from(IncomingMessage).where(IncomingMessage.draft_id.isnot(None))
             )
+            sessions = conn.scalar(text("SELECT sessions FROM pg_stat_database WHERE datname = current_database()"))
         engine.dispose()
         notify = [sink.notified[t][0] - arrived[t] for t in arrived if t in sink.notified]
         live = [posts_seen[t] - approved_at[t] for t in approved_at if t in posts_seen]
@@ -340,6 +365,12 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
             f" {len(sink.acks)}/{submissions} acknowledged, {len(live)}/{approvals} posts,"
             f" {duplicates} duplicates"
         )
+        print(
+            "CPU per message: "
+            + ", ".join(f"daemon {name} {seconds / messages * 1000:.0f} ms" for name, seconds in cpu.items())
+            + f" (with its sandbox workers, from the first delivery; {sum(cpu.values()):.0f} s in all)"
+        )
+        print(f"database sessions opened during the run (pg_stat_database): {sessions}")
         sample_raws = [raw for _, _, raw in plan[:200]]
         bare = bare_rate(sample_raws)
         print(

@@ -12,7 +12,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,7 +78,7 @@ def move(session: Session, draft: Draft, event: str, actor: str, now: datetime, 
     audit(session, draft, actor, "state", now, by=event, **{"from": before, "to": after})
 
 
-def queue(session: Session, draft: Draft | None, purpose: str, msg: EmailMessage, now: datetime) -> OutboxMail:
+def queue(session: Session, draft: Draft | None, purpose: str, msg: Message, now: datetime) -> OutboxMail:
     recipients = [a.strip() for a in str(msg["To"]).split(",") if a.strip()]
     row = OutboxMail(
         message_id=str(msg["Message-ID"]),

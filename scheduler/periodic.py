@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
-from email.message import EmailMessage
+from email.message import Message
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -36,7 +36,7 @@ MAX_CATCH_UP = 24  # periods of one job sent after a long downtime, at most
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-Outgoing = list[tuple[str, EmailMessage]]  # (purpose, mail) queued with the period's record
+Outgoing = list[tuple[str, Message]]  # (purpose, mail) queued with the period's record
 
 
 def rate(value: float | None, language: str = "vi") -> str:
