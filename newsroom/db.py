@@ -52,13 +52,13 @@ def site_of(session: Session) -> str:
 def session_factory(engine: Engine, site_id: str = DEFAULT_SITE) -> sessionmaker[Session]:
     """Sessions that read and write the rows of ``site_id`` only."""
     factory = sessionmaker(engine, expire_on_commit=False, info={"site_id": site_id})
+    # built once: every ORM statement of the daemon passes here
+    own_rows = with_loader_criteria(SiteOwned, lambda cls: cls.site_id == site_id, include_aliases=True)
 
     @event.listens_for(factory, "do_orm_execute")
     def _scope(state: ORMExecuteState) -> None:
         if not state.is_column_load and not state.is_relationship_load:
-            state.statement = state.statement.options(
-                with_loader_criteria(SiteOwned, lambda cls: cls.site_id == site_id, include_aliases=True)
-            )
+            state.statement = state.statement.options(own_rows)
 
     @event.listens_for(factory, "before_flush")
     def _stamp(session: Session, _context, _instances) -> None:
