@@ -23,6 +23,7 @@ import functools
 import logging
 import signal
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -84,7 +85,11 @@ class SiteWork:
         self.cms: Cms | None = None
         self.cms_error = ""
         self.publisher: Publisher | None = None
-        self.wake = asyncio.Event()
+        # one pump a queue, so that a post is not kept waiting behind a batch of mail, nor mail behind a slow CMS
+        self.pumps = {
+            publishing.QUEUE.name: (self.publish, asyncio.Event()),
+            outbox.QUEUE.name: (self.send_mail, asyncio.Event()),
+        }
         self.generation = 0  # messages processed so far: a sweep that started before the last one missed it
         self.swept: tuple[datetime, int] | None = None  # (clock, generation) at the start of the last sweep
         self.tasks: list[asyncio.Task] = []
@@ -115,7 +120,7 @@ class SiteWork:
         if self.daemon.metrics is not None:
             self.daemon.metrics.processed.labels(self.site_id).inc(handled)
         self._mailbox_state(self.watcher.state if self.watcher else "idle", "")
-        self.daemon.loop.call_soon_threadsafe(self.wake.set)
+        self.daemon.loop.call_soon_threadsafe(self.wake)
 
     def _mailbox_state(self, state: str, error: str) -> None:
         """Written to the lease row for `toasoan sites`; a database hiccup must not stop the mailbox."""
@@ -154,13 +159,13 @@ class SiteWork:
                 return
             self.publisher = Publisher(self.settings, self.factory, self.archive, self.cms, self.clock, self.holder)
         if await self.publisher.run_due():
-            self.wake.set()
+            self.wake()
 
     async def _serve(self) -> None:
         """First take back what this daemon had claimed before a restart (at once, not when its leases
         end), then pump and sweep."""
         await asyncio.to_thread(claims.take_back, self.factory, QUEUES, self.holder)
-        await asyncio.gather(self._pump(), self._sweeping())
+        await asyncio.gather(*(self._pump(job, event) for job, event in self.pumps.values()), self._sweeping())
 
     async def _sweeping(self) -> None:
         """A deadline sweep every ``sweep_seconds`` (monotonic), each at the clock's moment when it starts;
@@ -184,24 +189,29 @@ class SiteWork:
                 except Exception:
                     log.exception("lỗi khi quét %s", name)
             self.swept = (started, generation)
-            self.wake.set()
+            self.wake()
             await asyncio.sleep(self.daemon.sweep_seconds)
 
-    async def _pump(self) -> None:
-        """Mail and posts go out as soon as something asks for them, and at least every few seconds."""
+    def wake(self, queue: str | None = None) -> None:
+        """The pump of ``queue`` (every pump when None) looks at its queue now."""
+        for name, (_job, event) in self.pumps.items():
+            if queue in (None, "", name):
+                event.set()
+
+    async def _pump(self, job: Callable[[], Awaitable[None]], event: asyncio.Event) -> None:
+        """Mail or posts go out as soon as something asks for them, and at least every few seconds."""
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=self.daemon.pump_seconds)
-            self.wake.clear()
-            for job in (self.publish, self.send_mail):
-                try:
-                    if self.daemon.one_writer is None:
+                await asyncio.wait_for(event.wait(), timeout=self.daemon.pump_seconds)
+            event.clear()
+            try:
+                if self.daemon.one_writer is None:
+                    await job()
+                else:
+                    async with self.daemon.one_writer:
                         await job()
-                    else:
-                        async with self.daemon.one_writer:
-                            await job()
-                except Exception:
-                    log.exception("lỗi khi chạy %s", job.__name__)
+            except Exception:
+                log.exception("lỗi khi chạy %s", job.__name__)
 
 
 class Daemon:
@@ -294,11 +304,11 @@ class Daemon:
             "served": sorted(self.works),
         }
 
-    def _notified(self, _queue: str, site_id: str) -> None:
-        """From the listener's thread: a NOTIFY of a queue (newsroom/claims.py) wakes that site's pump."""
+    def _notified(self, queue: str, site_id: str) -> None:
+        """From the listener's thread: a NOTIFY of a queue (newsroom/claims.py) wakes that site's pump of it."""
         work = self.works.get(site_id)
         if work is not None and self.loop is not None:
-            self.loop.call_soon_threadsafe(work.wake.set)
+            self.loop.call_soon_threadsafe(work.wake, queue)
 
     def _wake_all(self) -> None:
         """From the listener's thread, back after losing the database: notifications sent meanwhile are
