@@ -37,7 +37,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.pool import NullPool
 
 from newsroom.clock import SystemClock
 from newsroom.records import IncomingMessage, OutboxMail
@@ -252,7 +251,7 @@ def run(messages: int, sites: int, kill_halfway: bool, rate: float | None) -> No
                 stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
-        engine = create_engine(url, poolclass=NullPool)
+        engine = create_engine(url, pool_size=1)  # its polling keeps one connection
         from scheduler.ownership import mailbox_leases
 
         def held() -> int:

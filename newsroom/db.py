@@ -33,7 +33,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # As many connections kept as the daemon has threads that may hold one at once (the event loop's
+    # executor, the mailbox workers, the claims' recorder): past the pool's size each checkout would open
+    # and close a connection of its own, a process start on the PostgreSQL side.
+    return create_engine(url, pool_pre_ping=True, pool_size=12, max_overflow=12)
 
 
 def migrate(engine: Engine) -> None:
