@@ -101,13 +101,11 @@ def cmd_inspect(args) -> int:
         gc.enable()
     raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
     calendar = WorkingCalendar(settings.calendar, settings.timezone)
-    received = _moment(args.received)
-    if received is None:  # the message's own Date, else the moment inspect is run as of
-        from intake.message import parse
 
-        date = parse(raw).date
-        received = date if isinstance(date, datetime) and date.tzinfo else _clock(args)()
-    analysis = analyze(raw, settings, received, deadline_function(settings, calendar))
+    def own_date(mail) -> datetime:  # without --received: the message's Date, else the moment inspect is run as of
+        return mail.date if isinstance(mail.date, datetime) and mail.date.tzinfo else _clock(args)()
+
+    analysis = analyze(raw, settings, _moment(args.received) or own_date, deadline_function(settings, calendar))
     result = as_json(analysis)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
