@@ -162,9 +162,8 @@ def _fragment(html: str) -> etree._Element:
 
 
 def _inner_html(tree: etree._Element) -> str:
-    return htmllib.escape(tree.text or "", quote=False) + "".join(
-        lxml.html.tostring(child, encoding="unicode") for child in tree
-    )
+    """What the wrapping <div> holds, written in one call (one per child was a few milliseconds of a decree)."""
+    return etree.tostring(tree, method="html", encoding="unicode").removeprefix("<div>").removesuffix("</div>")
 
 
 BYLINE = re.compile(
