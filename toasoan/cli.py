@@ -87,16 +87,17 @@ def cmd_inspect(args) -> int:
     from intake.sandbox import SANDBOX
 
     SANDBOX.start()  # the document worker loads its converters while we load the rest and read the message
-    # Loading the modules and the settings makes no garbage: the collector is paused meanwhile, and what
-    # they made is frozen (left out of later passes, including the one at exit): 7 % of an inspect's work.
-    gc.disable()
-    try:
-        from intake.analyze import analyze, as_json
-        from scheduler.calendar import WorkingCalendar
-        from scheduler.deadlines import deadline_function
+    # Loading the modules and the settings makes no garbage. The `toasoan` program, which ends after this
+    # answer, pauses the collector meanwhile and freezes what they made (left out of later passes, the one
+    # at exit included): 7 % of its work. A caller's process (tests) keeps its collector as it was.
+    if args.program:
+        gc.disable()
+    from intake.analyze import analyze, as_json
+    from scheduler.calendar import WorkingCalendar
+    from scheduler.deadlines import deadline_function
 
-        settings = _settings(args)
-    finally:
+    settings = _settings(args)
+    if args.program:
         gc.freeze()
         gc.enable()
     raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
@@ -758,6 +759,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.program = argv is None  # run as the `toasoan` program (its own process), not called with arguments
     if args.command == "drafts" and args.action == "show" and not args.key:
         print("toasoan drafts show KEY", file=sys.stderr)
         return EXIT_CONFIG
