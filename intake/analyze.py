@@ -162,9 +162,8 @@ def _fragment(html: str) -> etree._Element:
 
 
 def _inner_html(tree: etree._Element) -> str:
-    return htmllib.escape(tree.text or "", quote=False) + "".join(
-        lxml.html.tostring(child, encoding="unicode") for child in tree
-    )
+    """What the wrapping <div> holds, written in one call (one per child was a few milliseconds of a decree)."""
+    return etree.tostring(tree, method="html", encoding="unicode").removeprefix("<div>").removesuffix("</div>")
 
 
 BYLINE = re.compile(
@@ -446,11 +445,13 @@ def reply_shape(settings: Settings, mail: Mail, received_at: datetime) -> tuple[
 def analyze(
     raw: bytes,
     settings: Settings,
-    received_at: datetime,
+    received_at: datetime | Callable[[Mail], datetime],
     deadline_fn: DeadlineFn | None = None,
     thread_ids: Callable[[list[str]], bool] | None = None,
 ) -> Analysis:
-    """``thread_ids`` tells whether any of the given Message-IDs is one we sent (the daemon asks its store)."""
+    """``received_at`` is when the message arrived, or how to tell from the message read (inspect without
+    --received: its own Date), so that it is read once. ``thread_ids`` tells whether any of the given
+    Message-IDs is one we sent (the daemon asks its store)."""
     budget = Budget()
     language = settings.language
     too_large = len(raw) > settings.max_message_bytes
@@ -468,6 +469,8 @@ def analyze(
         analysis = Analysis(kind="refused", mail=_minimal_mail(raw))
         analysis.refuse(problem[0], language, **problem[1])
         return analysis
+    if callable(received_at):
+        received_at = received_at(mail)
     analysis = Analysis(kind="submission", mail=mail, role=sender_role(settings, mail.sender_address))
     if too_large:
         analysis.refuse(

@@ -5,8 +5,6 @@ Secrets never sit in the file. A key ``password_env`` names an environment varia
 and the daemon can report a missing secret by the key that names it instead of refusing to start.
 """
 
-from __future__ import annotations
-
 import copy
 import itertools
 import os
@@ -14,7 +12,7 @@ import re
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -39,6 +37,10 @@ START_EVENTS = ("received", "signed", "event", "approved", "effective")
 
 
 class Strict(BaseModel):
+    """Empty lists and tables are written as plain defaults (pydantic copies a default for each model):
+    ``Field(default_factory=list)`` made pydantic read ``list``'s signature text for each such field, a
+    few milliseconds of every command's start. Annotations are not postponed, for the same reason."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -110,11 +112,11 @@ class CmsSettings(Strict):
     username: str | None = None
     password: Secret | None = None
     folder: Path | None = None  # kind = "folder": where previews are written
-    categories: dict[str, str] = Field(default_factory=dict)  # canonical key -> CMS category name
+    categories: dict[str, str] = {}  # canonical key -> CMS category name
     timeout_seconds: float = 60
 
     @model_validator(mode="after")
-    def _complete(self) -> CmsSettings:
+    def _complete(self) -> Self:
         if self.kind == "wordpress" and (not self.url or not self.username or self.password is None):
             raise ValueError("kind = 'wordpress' cần url, username và password_env/password_file")
         if self.kind == "folder" and self.folder is None:
@@ -141,8 +143,8 @@ class Person(Strict):
 
 class Department(Strict):
     name: str
-    addresses: list[str] = Field(default_factory=list)
-    domains: list[str] = Field(default_factory=list)
+    addresses: list[str] = []
+    domains: list[str] = []
 
 
 class Role(Strict):
@@ -226,7 +228,7 @@ class Topic(Strict):
 
     name: str
     unit: str = ""  # the office usually competent at this level (named only: the site gives the address)
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[str] = []
 
 
 class Unit(Strict):
@@ -246,10 +248,10 @@ class Questions(Strict):
     """Citizens' questions and feedback (hỏi đáp, góp ý, phản ánh kiến nghị): how they are recognised,
     routed, timed and published. The answer period is the preset's rule for category ``qa``."""
 
-    addresses: list[str] = Field(default_factory=list)  # Q&A addresses delivered to the board's mailbox
-    form_senders: list[str] = Field(default_factory=list)  # the site's contact form: the citizen in Reply-To
-    topics: dict[str, Topic] = Field(default_factory=dict)
-    units: dict[str, Unit] = Field(default_factory=dict)  # topic id -> competent unit
+    addresses: list[str] = []  # Q&A addresses delivered to the board's mailbox
+    form_senders: list[str] = []  # the site's contact form: the citizen in Reply-To
+    topics: dict[str, Topic] = {}
+    units: dict[str, Unit] = {}  # topic id -> competent unit
     default_unit: Unit | None = None  # for a topic with no unit of its own
     auto_forward: bool = False  # forward to the unit at once instead of waiting for the board
     forward_after_hours: float = Field(4, ge=0)  # working hours the board has to override the routing
@@ -264,7 +266,7 @@ class Questions(Strict):
         return [a.lower() for a in v]
 
     @model_validator(mode="after")
-    def _known_topics(self) -> Questions:
+    def _known_topics(self) -> Self:
         unknown = [t for t in self.units if t not in self.topics]
         if unknown:
             raise ValueError(f"units: không có lĩnh vực {', '.join(unknown)} trong questions.topics")
@@ -277,7 +279,7 @@ class Questions(Strict):
 class SecrecyPolicy(Strict):
     """Who is told that a secret-stamped document arrived and was held: its number and sender only."""
 
-    notify_roles: list[str] = Field(default_factory=list)  # empty: the office head alone
+    notify_roles: list[str] = []  # empty: the office head alone
     article: str = ""
 
 
@@ -300,7 +302,7 @@ class Silence(Strict):
     amount: float = Field(1, gt=0)  # no_post: how long a silence may last
     unit: Literal["hours", "working_hours", "days", "working_days"] = "working_days"
     category: str = "schedule"  # weekly: what is expected, recognised by category or by title words
-    title_words: list[str] = Field(default_factory=list)
+    title_words: list[str] = []
     weekday: int = Field(0, ge=0, le=6)  # weekly: Monday = 0; a day off moves it to the next working day
     time: str = "08:00"
     since_days: int = Field(4, ge=0, le=7)  # weekly: published from this many days before the week's Monday
@@ -327,7 +329,7 @@ class Notices(Strict):
     website_recipient_article: str = ""  # set: the site's own documents must list the website (Đắk Mar Đ11.3)
     repeal_article: str = ""  # cited when the board is asked to take down a post of a repealed document
     publishing: PublishingAlert = Field(default_factory=PublishingAlert)
-    silence: dict[str, Silence] = Field(default_factory=dict)  # rule id -> rule
+    silence: dict[str, Silence] = {}  # rule id -> rule
 
 
 class Assignment(Strict):
@@ -340,8 +342,8 @@ class Assignment(Strict):
 class Calendar(Strict):
     office_hours: str = "07:30-11:30,13:30-17:00"
     working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
-    extra_days_off: list[str] = Field(default_factory=list)  # ISO dates
-    extra_working_days: list[str] = Field(default_factory=list)
+    extra_days_off: list[str] = []  # ISO dates
+    extra_working_days: list[str] = []
 
     @field_validator("office_hours")
     @classmethod
@@ -376,7 +378,7 @@ class Genre(Strict):
     per: Literal["item", "photo"] = "item"
 
     @model_validator(mode="after")
-    def _in_range(self) -> Genre:
+    def _in_range(self) -> Self:
         if not self.min <= self.default <= self.max:
             raise ValueError(f"cần min ≤ default ≤ max (đang {self.min:g} ≤ {self.default:g} ≤ {self.max:g})")
         return self
@@ -388,16 +390,16 @@ class Royalties(Strict):
     article: str
     unit_value: int = Field(gt=0)  # đồng per coefficient, set by the site's head
     genres: dict[str, Genre] = Field(min_length=1)
-    categories: dict[str, str] = Field(default_factory=dict)  # canonical category (or "default") -> genre
+    categories: dict[str, str] = {}  # canonical category (or "default") -> genre
     photo_genre: str | None = None  # an item's photos are counted per photo in this genre
     max_photos: int = Field(10, ge=0)  # photos counted per item at most
-    set_by: list[str] = Field(default_factory=list)  # roles that may set coefficients by reply
+    set_by: list[str] = []  # roles that may set coefficients by reply
     to: list[str] = Field(default_factory=lambda: ["operator"])
     day: int = Field(1, ge=1, le=28)  # of the following month
     time: ClockTime = "08:00"
 
     @model_validator(mode="after")
-    def _known(self) -> Royalties:
+    def _known(self) -> Self:
         for category, genre in self.categories.items():
             if category != "default" and category not in CATEGORIES:
                 raise ValueError(f"categories.{category}: không phải hạng mục nào ({', '.join(CATEGORIES)})")
@@ -465,13 +467,13 @@ class Settings(Strict):
     office_head: Person
     operator: Person | None = None  # the office that runs the site: told about failing addresses
     board: list[Person] = Field(min_length=1)
-    approval: dict[str, Approval] = Field(default_factory=dict)  # per category, or "default"
-    departments: list[Department] = Field(default_factory=list)
-    roles: dict[str, Role] = Field(default_factory=dict)
+    approval: dict[str, Approval] = {}  # per category, or "default"
+    departments: list[Department] = []
+    roles: dict[str, Role] = {}
     calendar: Calendar = Field(default_factory=Calendar)
-    rules: dict[str, Rule] = Field(default_factory=dict)
+    rules: dict[str, Rule] = {}
     escalation: list[EscalationStep] = Field(default_factory=lambda: list(DEFAULT_LADDER))
-    issuer_names: list[str] = Field(default_factory=list)  # how the site's own documents name their issuer
+    issuer_names: list[str] = []  # how the site's own documents name their issuer
     questions: Questions = Field(default_factory=Questions)
     secrecy: SecrecyPolicy = Field(default_factory=SecrecyPolicy)
     notices: Notices = Field(default_factory=Notices)
@@ -481,13 +483,13 @@ class Settings(Strict):
     max_attachments: int = 30
     max_attachment_bytes: int = 25 * 1024 * 1024
     royalties: Royalties | None = None
-    reports: list[PeriodicReport] = Field(default_factory=list)
+    reports: list[PeriodicReport] = []
     quota: Quota | None = None
     backup: Backup = Field(default_factory=Backup)
     chart_font: Path | None = None  # a TrueType font with Vietnamese glyphs; default: DejaVu Sans or Noto Sans
 
     @model_validator(mode="after")
-    def _consistent(self) -> Settings:
+    def _consistent(self) -> Self:
         for i, person in enumerate(self.board):
             if self.roles and person.role not in self.roles:
                 raise ValueError(

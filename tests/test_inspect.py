@@ -384,3 +384,11 @@ def test_a_message_without_date_arrives_as_of_the_moment_given(tmp_path, capsys)
     assert friday["deadline"]["due_at"] == "2026-11-24T00:00:00+07:00"  # 1 working day: Monday, to 24:00
     monday = inspect(tmp_path, raw, "--preset", "kep", "--as-of", "2026-11-23T10:00:00+07:00", capsys=capsys)
     assert monday["deadline"]["due_at"] == "2026-11-26T00:00:00+07:00"  # Tuesday 24/11 is a holiday
+
+
+def test_message_refused_by_its_headers_is_reported_without_received(tmp_path, capsys):
+    """Without --received, inspect takes the moment from the message it reads once: a header block over
+    its limits is a refusal to report, as the daemon reports it, not a failure of the command."""
+    raw = b"From: vp@kep.gov.vn\r\nSubject: " + b"x" * (70 * 1024) + b"\r\n\r\nNoi dung\r\n"
+    result = inspect(tmp_path, raw, "--preset", "kep", capsys=capsys)
+    assert result["kind"] == "refused" and result["code"] == "header_line_too_long"
