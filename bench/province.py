@@ -22,6 +22,7 @@ alone, no IMAP, database or SMTP) with the ratio.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import signal
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -150,33 +152,35 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))] if values else float("nan")
 
 
-def tree_rss(pid: int) -> int:
-    """Resident KiB of a process and its descendants (the sandbox workers) now."""
-    total, stack = 0, [pid]
+def tree(pid: int) -> Iterator[Path]:
+    """/proc/<pid>/ of a process and of its live descendants (the sandbox workers)."""
+    stack = [pid]
     while stack:
-        p = stack.pop()
+        folder = Path(f"/proc/{stack.pop()}")
         try:
-            status = Path(f"/proc/{p}/status").read_text()
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+            children = (folder / "task" / folder.name / "children").read_text().split()
         except OSError:
             continue
-        total += int(re.search(r"VmRSS:\s+(\d+)", status)[1]) if "VmRSS" in status else 0
+        yield folder
         stack.extend(int(c) for c in children)
+
+
+def tree_rss(pid: int) -> int:
+    """Resident KiB of a process and its descendants now."""
+    total = 0
+    for folder in tree(pid):
+        with contextlib.suppress(OSError, TypeError):
+            total += int(re.search(r"VmRSS:\s+(\d+)", (folder / "status").read_text())[1])
     return total
 
 
 def tree_cpu(pid: int) -> float:
     """CPU seconds (user + system) of a process, its reaped children and its live descendants."""
-    total, stack, tick = 0.0, [pid], os.sysconf("SC_CLK_TCK")
-    while stack:
-        p = stack.pop()
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-        except OSError:
-            continue
-        total += sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
-        stack.extend(int(c) for c in children)
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for folder in tree(pid):
+        with contextlib.suppress(OSError):
+            fields = (folder / "stat").read_text().rpartition(")")[2].split()
+            total += sum(int(v) for v in fields[11:15]) / tick  # utime, stime, cutime, cstime
     return total
 
 

@@ -137,19 +137,20 @@ def _address(text: str) -> str:
     return formataddr((name, address), charset="utf-8") if name else address
 
 
-def _part(maintype: str, subtype: str, **params: str) -> Message:
-    """A body part; MIME-Version belongs to the message's head only."""
-    part = MIMENonMultipart(maintype, subtype, **params)
-    del part["MIME-Version"]
-    return part
-
-
 def _text(body: str, subtype: str) -> Message:
     """UTF-8 as it is (8bit) when every line fits SMTP's 998 octets, as the modern API chooses; base64
     otherwise (a long line of a draft's HTML)."""
     encoded = body.encode("utf-8")
-    part = _part("text", subtype)
+    part = MIMENonMultipart("text", subtype)
     part.set_payload(body, EIGHT_BIT if all(len(line) <= 998 for line in encoded.splitlines()) else UTF8)
+    return part
+
+
+def _binary(content_type: str, data: bytes, disposition: str, **params) -> Message:
+    part = MIMENonMultipart(*content_type.split("/"))
+    part.set_payload(data)
+    encode_base64(part)
+    part.add_header("Content-Disposition", disposition, **params)
     return part
 
 
@@ -182,25 +183,19 @@ def compose(
     html: Message = _text(env.get_template(f"{template}.html").render(ctx), "html")
     if inline:
         html = MIMEMultipart("related", _subparts=[html])
-        del html["MIME-Version"]
         for name, (content_type, data) in inline.items():
-            image = _part(*content_type.split("/"))
-            image.set_payload(data)
-            encode_base64(image)
+            image = _binary(content_type, data, "inline")
             image["Content-ID"] = f"<{cids[name]}>"
-            image["Content-Disposition"] = "inline"
             html.attach(image)
     text = _text(env.get_template(f"{template}.txt").render(ctx), "plain")
     msg = MIMEMultipart("alternative", _subparts=[text, html])
     if attachments:
-        del msg["MIME-Version"]
         msg = MIMEMultipart("mixed", _subparts=[msg])
         for filename, content_type, data in attachments:
-            part = _part(*content_type.split("/"))
-            part.set_payload(data)
-            encode_base64(part)
-            part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", filename))
-            msg.attach(part)
+            msg.attach(_binary(content_type, data, "attachment", filename=("utf-8", "", filename)))
+    for part in msg.walk():  # the classes give every part a MIME-Version; it belongs to the head alone
+        if part is not msg:
+            del part["MIME-Version"]
     msg["From"] = formataddr((settings.smtp.from_name, settings.smtp.from_address), charset="utf-8")
     msg["To"] = ", ".join(_address(a) for a in to)
     msg["Subject"] = Header(subject, UTF8, header_name="Subject")

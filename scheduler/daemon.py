@@ -195,7 +195,7 @@ class SiteWork:
     def wake(self, queue: str | None = None) -> None:
         """The pump of ``queue`` (every pump when None) looks at its queue now."""
         for name, (_job, event) in self.pumps.items():
-            if queue in (None, "", name):
+            if queue in (None, name):
                 event.set()
 
     async def _pump(self, job: Callable[[], Awaitable[None]], event: asyncio.Event) -> None:
@@ -313,8 +313,9 @@ class Daemon:
     def _wake_all(self) -> None:
         """From the listener's thread, back after losing the database: notifications sent meanwhile are
         lost, so every site's pump looks at its queues now."""
-        for site_id in list(self.works):
-            self._notified("", site_id)
+        if self.loop is not None:
+            for work in list(self.works.values()):
+                self.loop.call_soon_threadsafe(work.wake)
 
     # -- the loops ------------------------------------------------------------------------------------
 
