@@ -54,7 +54,7 @@ def test_deadline():
 
 
 def test_inspect_starts_its_worker_before_loading_the_settings_models(tmp_path):
-    """The worker loads the converters on the other core while this process loads pydantic (0.1-0.3 s)."""
+    """The worker loads the converters on the other core while this process loads its settings and analysis."""
     path = tmp_path / "message.eml"
     path.write_bytes(samples.submission("vhxh@kep.gov.vn", "bbt@kep.gov.vn", "Tin bài", docx=samples.news_docx()))
     run = (
@@ -63,7 +63,7 @@ def test_inspect_starts_its_worker_before_loading_the_settings_models(tmp_path):
         "seen = []\n"
         "start = Sandbox.start\n"
         "def watched(self):\n"
-        "    seen.append('pydantic' in sys.modules)\n"
+        "    seen.append('newsroom.settings' in sys.modules)\n"
         "    start(self)\n"
         "Sandbox.start = watched\n"
         "from toasoan.cli import main\n"

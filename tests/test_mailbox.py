@@ -8,6 +8,7 @@ import secrets
 import threading
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import func, select
 
 from intake.mailbox import MailboxHub, MailboxWatcher, connect
@@ -28,7 +29,7 @@ class Rig:
         self.site = site
         settings = site.settings
         if imap_changes:
-            settings = settings.model_copy(update={"imap": settings.imap.model_copy(update=imap_changes)})
+            settings = replace(settings, imap=replace(settings.imap, **imap_changes))
         self.settings = settings
         engine = make_engine(settings.database)
         migrate(engine)

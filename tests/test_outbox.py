@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import select
 
 from newsroom import mails, outbox, workflow
@@ -54,7 +55,7 @@ def test_implicit_tls(site_factory, dovecot):
     site = site_factory()
     server = SmtpServer(dovecot.cert, dovecot.key, lmtp_port=dovecot.lmtp_port, implicit_tls=True).start()
     try:
-        smtp = site.settings.smtp.model_copy(update={"port": server.port, "security": "tls"})
+        smtp = replace(site.settings.smtp, port=server.port, security="tls")
         factory, _ = queue_one(site.settings, site.department)
         assert asyncio.run(outbox.drain(factory, smtp, ManualClock(NOW), HOLDER)) == 1
         site.wait_mail(site.department, "Không tiếp nhận")
@@ -67,9 +68,7 @@ def test_refused_login_is_retried_later_as_the_same_message(site_factory, tmp_pa
     factory, message_id = queue_one(site.settings, site.department)
     wrong = tmp_path / "wrong"
     wrong.write_text("not-the-password")
-    bad = site.settings.smtp.model_copy(
-        update={"password": site.settings.smtp.password.model_copy(update={"file": wrong})}
-    )
+    bad = replace(site.settings.smtp, password=replace(site.settings.smtp.password, file=wrong))
     now = NOW
     assert asyncio.run(outbox.drain(factory, bad, ManualClock(now), HOLDER)) == 0
     with factory() as session:

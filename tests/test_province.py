@@ -17,6 +17,7 @@ import urllib.request
 from email import message_from_bytes, policy
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import create_engine, func, select
 
 from intake.mailbox import MailboxHub, MailboxWatcher
@@ -247,7 +248,7 @@ def test_a_daemon_cut_off_from_its_database_lets_go_of_its_mailbox_before_its_le
 
 def _rig(site, **imap):
     settings = site.settings
-    settings = settings.model_copy(update={"imap": settings.imap.model_copy(update=imap)})
+    settings = replace(settings, imap=replace(settings.imap, **imap))
     engine = make_engine(settings.database)
     migrate(engine)
     factory = session_factory(engine)
@@ -302,9 +303,7 @@ def test_thirty_idle_mailboxes_share_a_few_threads(site_factory):
         site.dovecot.add_user(address)
         password = site.config.parent / "secrets" / f"imap{n}"
         password.write_text(site.dovecot.users[address])
-        cfg = settings.imap.model_copy(
-            update={"username": address, "password": settings.imap.password.model_copy(update={"file": password})}
-        )
+        cfg = replace(settings.imap, username=address, password=replace(settings.imap.password, file=password))
         boxes.append((address, MailboxWatcher(cfg, intake, site_id=f"box{n}")))
     before = threading.active_count()
     hub = MailboxHub(workers=3)

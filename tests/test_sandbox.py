@@ -54,7 +54,7 @@ def test_a_worker_loads_the_converters_not_the_command_line(tmp_path):
         "from intake.sandbox import SANDBOX\n"
         "from tests.test_sandbox import loaded\n"
         "if __name__ == '__main__':\n"
-        "    names = ['toasoan.cli', 'newsroom.settings', 'pydantic', 'sqlalchemy', 'intake.docx_html']\n"
+        "    names = ['toasoan.cli', 'newsroom.settings', 'msgspec', 'sqlalchemy', 'intake.docx_html']\n"
         "    print(SANDBOX.run(loaded, names))\n"
     )
     out = subprocess.run(

@@ -54,7 +54,7 @@ def test_site_overrides_preset_values():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda r: r["imap"].pop("host"), "imap.host: Field required"),
+        (lambda r: r["imap"].pop("host"), "imap.host: thiếu khóa bắt buộc"),
         (lambda r: r["imap"].update(port="abc"), "imap.port:"),
         (lambda r: r["imap"].update(password="hunter2"), "imap.password: không ghi bí mật trong tệp cấu hình"),
         (lambda r: r["imap"].pop("password_file"), "imap.password: thiếu imap.password_env hoặc imap.password_file"),
@@ -62,7 +62,7 @@ def test_site_overrides_preset_values():
         (lambda r: r["board"][0].update(role="chu_tich"), "board[0].role: vai trò 'chu_tich' không có trong roles"),
         (lambda r: r["board"][1].update(address="not-an-address"), "board[1].address: Value error, địa chỉ thư"),
         (lambda r: r["calendar"].update(office_hours="7h30-11h30"), "calendar.office_hours: Value error, khoảng giờ"),
-        (lambda r: r["imap"].update(colour="blue"), "imap.colour: Extra inputs are not permitted"),
+        (lambda r: r["imap"].update(colour="blue"), "imap.colour: khóa không có ở đây"),
         (lambda r: r["cms"].update(kind="wordpress"), "cms: Value error, kind = 'wordpress' cần url"),
     ],
 )

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from msgspec.structs import replace
+
 from newsroom.clock import Clock, ManualClock, SystemClock
 from newsroom.presets import ConfigError, load_preset, preset_names
 from toasoan import logs
@@ -42,8 +44,8 @@ def _clock(args) -> Clock:
 
 
 def load_settings(path: str | Path) -> Settings:
-    """The settings module builds its pydantic models when imported (a tenth of a second or more), so a
-    command loads it once it needs settings: inspect has started its document worker by then."""
+    """A command loads the settings models once it needs settings: inspect has started its document worker
+    by then, so that the worker's imports overlap with this process's."""
     from newsroom.settings import load_settings as load
 
     return load(path)
@@ -72,7 +74,7 @@ def preset_settings(name: str) -> Settings:
         ],
     }
     settings = settings_from_dict(raw, Path.cwd())
-    return settings.model_copy(update={"secret": Secret(value=secrets.token_hex(16), key="secret")})
+    return replace(settings, secret=Secret(value=secrets.token_hex(16), key="secret"))
 
 
 def _settings(args) -> Settings:
@@ -153,17 +155,16 @@ def cmd_convert(args) -> int:
 
 def cmd_deadline(args) -> int:
     """The deadline of a rule counted from a moment the caller names (the rule's start event by default)."""
-    from newsroom.settings import Calendar
     from scheduler.calendar import WorkingCalendar
     from scheduler.deadlines import Deadline
 
     settings = _settings(args)
     if args.office_hours:
         try:
-            calendar_settings = Calendar(**{**settings.calendar.model_dump(), "office_hours": args.office_hours})
+            calendar_settings = replace(settings.calendar, office_hours=args.office_hours)
         except ValueError as exc:
-            raise SystemExit(f"--office-hours: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from None
-        settings = settings.model_copy(update={"calendar": calendar_settings})
+            raise SystemExit(f"--office-hours: {str(exc).removeprefix('office_hours: ')}") from None
+        settings = replace(settings, calendar=calendar_settings)
     found = settings.rule_for(args.category, args.own_issuer)
     if found is None:
         print(f"preset {settings.preset} không có quy tắc cho hạng mục {args.category!r}", file=sys.stderr)

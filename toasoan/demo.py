@@ -26,6 +26,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from zoneinfo import ZoneInfo
 
+from msgspec.structs import replace
+
 from newsroom import i18n
 from newsroom.clock import ManualClock, SystemClock
 from newsroom.settings import Settings
@@ -133,9 +135,9 @@ class Story:
         # the inbox re-read every second too, not only on IDLE: a message that lands while the watcher is
         # still connecting is not left for the configured minute; and the demo's citizen may ask as often as
         # the demo is played (the daily limit per asker would refuse the fourth run of a day)
-        imap = self.settings.imap.model_copy(update={"poll_seconds": 1})
-        questions = self.settings.questions.model_copy(update={"daily_limit": 10_000})
-        settings = self.settings.model_copy(update={"imap": imap, "questions": questions})
+        imap = replace(self.settings.imap, poll_seconds=1)
+        questions = replace(self.settings.questions, daily_limit=10_000)
+        settings = replace(self.settings, imap=imap, questions=questions)
 
         def run() -> None:
             async def main() -> None:
