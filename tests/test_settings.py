@@ -64,6 +64,18 @@ def test_site_overrides_preset_values():
         (lambda r: r["calendar"].update(office_hours="7h30-11h30"), "calendar.office_hours: Value error, khoảng giờ"),
         (lambda r: r["imap"].update(colour="blue"), "imap.colour: khóa không có ở đây"),
         (lambda r: r["cms"].update(kind="wordpress"), "cms: Value error, kind = 'wordpress' cần url"),
+        # a table's own key, which msgspec writes as "[...]", and a check of a model inside such a table
+        (
+            lambda r: r.update(rules={"tin-moi": {"unit": "weeks"}}),
+            "rules.tin-moi.unit: giá trị 'weeks' không được phép",
+        ),
+        (lambda r: r.update(rules={"news": {"amount": 0}}), "rules.news.amount: cần số > 0"),
+        (
+            lambda r: r.update(notices={"silence": {"lich-tuan": {"kind": "weekly", "article": "Đ9", "time": "8h"}}}),
+            "notices.silence.lich-tuan.time: giờ không hợp lệ (viết như 08:00)",
+        ),
+        (lambda r: r.update(data_dir=5), "data_dir: cần một đường dẫn"),
+        (lambda r: r.update(site_id="Xã Kép"), "site_id: chỉ chữ thường không dấu"),
     ],
 )
 def test_errors_name_the_key(change, message):
