@@ -7,13 +7,12 @@ before it loads the settings models.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import config.presets
 
-# The package's folder, not importlib.resources (a tenth of inspect's imports): the presets are plain files
-# of an installed package.
+# The package's folder, not importlib.resources (with tempfile and zipfile, ~10 ms of every start): the presets
+# are plain files of an installed package.
 PRESETS = Path(config.presets.__file__).parent
 
 
@@ -28,4 +27,6 @@ def preset_names() -> list[str]:
 def load_preset(name: str) -> dict:
     if name not in preset_names():
         raise ConfigError(f"preset: không có preset {name!r}; có: {', '.join(preset_names())}")
+    import tomllib  # not for listing the presets or reporting an error: the command line's start
+
     return tomllib.loads((PRESETS / f"{name}.toml").read_text("utf-8"))

@@ -1,4 +1,9 @@
-"""The `toasoan` command."""
+"""The `toasoan` command.
+
+Imports at module level are the few every command needs: `toasoan inspect` starts its document worker as
+soon as its arguments are read, and the worker loads the converters on the other core while this process
+loads the rest. Each command imports what it uses.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +11,13 @@ import argparse
 import gc
 import json
 import re
-import secrets
 import sys
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msgspec.structs import replace
-
 from newsroom.clock import Clock, ManualClock, SystemClock
 from newsroom.presets import ConfigError, load_preset, preset_names
-from toasoan import logs
 
 if TYPE_CHECKING:
     from newsroom.settings import Settings
@@ -53,6 +54,10 @@ def load_settings(path: str | Path) -> Settings:
 
 def preset_settings(name: str) -> Settings:
     """Settings for looking at a message under a preset alone, with no site configured."""
+    import secrets
+
+    from msgspec.structs import replace
+
     from newsroom.settings import Secret, settings_from_dict
 
     preset = load_preset(name)
@@ -155,6 +160,8 @@ def cmd_convert(args) -> int:
 
 def cmd_deadline(args) -> int:
     """The deadline of a rule counted from a moment the caller names (the rule's start event by default)."""
+    from msgspec.structs import replace
+
     from scheduler.calendar import WorkingCalendar
     from scheduler.deadlines import Deadline
 
@@ -300,6 +307,7 @@ def cmd_run(args) -> int:
     import asyncio
 
     from scheduler.daemon import Daemon
+    from toasoan import logs
 
     logs.setup(args.log_level, json_lines=args.json_logs)
     settings = load_settings(args.config) if args.config else None
@@ -362,6 +370,8 @@ def cmd_local(args) -> int:
     from toasoan.local.site import LocalSiteError
 
     settings = load_settings(args.config)
+    from toasoan import logs
+
     logs.setup(args.log_level, json_lines=False)
     try:
         return serve(settings, args.config)
@@ -376,6 +386,8 @@ def cmd_demo(args) -> int:
     from toasoan.local.site import LocalSiteError
 
     settings = load_settings(args.config)
+    from toasoan import logs
+
     logs.setup("WARNING", json_lines=False)
     try:
         play(settings, args.config, fast=args.fast)
