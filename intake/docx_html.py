@@ -63,8 +63,9 @@ PLAIN_RUN_CHILDREN = {qn("w:tab"): " ", qn("w:noBreakHyphen"): "-", qn("w:br"): 
 PICTURES = {qn("w:drawing"), qn("w:pict"), qn("w:object")}
 
 
-# python-docx's parser settings: no entities (check_zip refuses a DOCTYPE before this), no blank text nodes.
-XML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+# python-docx's parser settings: no entities (check_zip refuses a DOCTYPE before this), no blank text nodes;
+# and no table of xml:id attributes, which nothing here looks up (a tenth of the parse of a long body).
+XML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, collect_ids=False)
 RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -87,10 +88,7 @@ class _Part:
     """One part of the package: its bytes and type, its XML and relationships when asked for."""
 
     def __init__(self, package: _Package, name: str):
-        try:
-            self.blob = package.zip.read(name)
-        except KeyError:
-            raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
+        self.blob = package.read(name)
         self.package, self.name = package, name
         self.content_type = package.content_type(name)
         self.ext = posixpath.splitext(name)[1].lstrip(".")
@@ -110,10 +108,14 @@ class _Part:
 
 
 class _Package:
-    """A Word document's package: the main part, its body, styles and numbering."""
+    """A Word document's package: the main part, its body, styles and numbering.
 
-    def __init__(self, data: bytes):
+    ``inflated``: members already read whole by docx_safe.check_zip (its XML parts), so that a document's
+    body is not inflated twice; any other member is read from the zip when a part is asked for."""
+
+    def __init__(self, data: bytes, inflated: dict[str, bytes] | None = None):
         self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.inflated = inflated or {}
         self.parts: dict[str, _Part] = {}
         types = self.xml("[Content_Types].xml")
         self.defaults = {
@@ -136,14 +138,23 @@ class _Package:
             raise ValueError("văn bản Word không có phần thân")
         styles = self.part.related("styles")
         self.styles = styles.element if styles is not None else etree.Element(qn("w:styles"))
-        numbering = self.part.related("numbering")
-        self.numbering = numbering.element if numbering is not None else None
 
-    def xml(self, name: str):
+    @functools.cached_property
+    def numbering(self):
+        """Parsed when a paragraph is in a list: many long documents have a large numbering part and no list."""
+        numbering = self.part.related("numbering")
+        return numbering.element if numbering is not None else None
+
+    def read(self, name: str) -> bytes:
+        if (blob := self.inflated.get(name)) is not None:
+            return blob
         try:
-            return etree.fromstring(self.zip.read(name), XML_PARSER)
+            return self.zip.read(name)
         except KeyError:
             raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
+
+    def xml(self, name: str):
+        return etree.fromstring(self.read(name), XML_PARSER)
 
     def load(self, name: str) -> _Part:
         if name not in self.parts:
@@ -184,7 +195,6 @@ class _Converter:
         self.doc = doc
         self.out = Converted(html="")
         self.text: list[str] = []  # the paragraphs' text, joined once at the end
-        self.list_formats = self._numbering_formats()
         self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.findall(qn("w:style"))}
         self.style_headings: dict[str, int | None] = {}
         self.style_lists: dict[str, tuple[str | None, int | None]] = {}
@@ -260,8 +270,9 @@ class _Converter:
             self.out.notes.append(("legacy_font", {"fonts": fonts}))
         return legacy
 
-    def _numbering_formats(self) -> dict[tuple[str, int], str]:
-        """(numId, level) → 'ul' or 'ol', read from the numbering part."""
+    @functools.cached_property
+    def list_formats(self) -> dict[tuple[str, int], str]:
+        """(numId, level) → 'ul' or 'ol', read from the numbering part when the first list item is met."""
         numbering = self.doc.numbering
         if numbering is None:
             return {}
@@ -607,8 +618,9 @@ def _rfonts_name(rfonts) -> str | None:
     return rfonts.get(qn("w:ascii")) or rfonts.get(qn("w:hAnsi")) or rfonts.get(qn("w:cs"))
 
 
-def docx_to_html(data: bytes) -> Converted:
-    doc = _Package(data)
+def docx_to_html(data: bytes, inflated: dict[str, bytes] | None = None) -> Converted:
+    """``inflated``: the package's members already read, by name (see _Package)."""
+    doc = _Package(data, inflated)
     conv = _Converter(doc)
     conv.out.html = conv.blocks(doc.body) + conv.notes_html()
     for kind, tag in (("object", qn("w:object")), ("altchunk", qn("w:altChunk"))):
