@@ -73,39 +73,28 @@ WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 class _Relationship:
-    def __init__(self, package: _Package, base: str, element):
-        self.package = package
+    def __init__(self, base: str, element):
         self.reltype = element.get("Type", "")
         self.target_ref = element.get("Target", "")
         self.is_external = element.get("TargetMode") == "External"
         self.name = posixpath.normpath(posixpath.join("/" + base, self.target_ref)).lstrip("/")
 
-    @property
-    def target_part(self) -> _Part:
-        return self.package.load(self.name)
-
 
 class _Part:
-    """One part of the package: its bytes and type, its XML and relationships when asked for."""
+    """One part of the package: its bytes, type and relationships, its XML when asked for. It does not point
+    back to the package: without that cycle, a converted document's tree is freed as soon as it is done
+    with, not at the next run of the cycle collector."""
 
     def __init__(self, package: _Package, name: str):
         self.blob = package.read(name)
-        self.package, self.name = package, name
+        self.name = name
         self.content_type = package.content_type(name)
         self.ext = posixpath.splitext(name)[1].lstrip(".")
+        self.rels = package.relationships(name)
 
     @functools.cached_property
     def element(self):
         return etree.fromstring(self.blob, XML_PARSER)
-
-    @functools.cached_property
-    def rels(self) -> dict[str, _Relationship]:
-        return self.package.relationships(self.name)
-
-    def related(self, kind: str) -> _Part | None:
-        """The part this one names for ``kind`` (styles, numbering …), if any."""
-        rel = next((r for r in self.rels.values() if r.reltype.endswith("/" + kind) and not r.is_external), None)
-        return rel.target_part if rel is not None else None
 
 
 class _Package:
@@ -137,13 +126,13 @@ class _Package:
         self.body = self.part.element.find(qn("w:body"))
         if self.body is None:
             raise ValueError("văn bản Word không có phần thân")
-        styles = self.part.related("styles")
+        styles = self.related(self.part, "styles")
         self.styles = styles.element if styles is not None else etree.Element(qn("w:styles"))
 
     @functools.cached_property
     def numbering(self):
         """Parsed when a paragraph is in a list: many long documents have a large numbering part and no list."""
-        numbering = self.part.related("numbering")
+        numbering = self.related(self.part, "numbering")
         return numbering.element if numbering is not None else None
 
     def read(self, name: str) -> bytes:
@@ -162,6 +151,11 @@ class _Package:
             self.parts[name] = _Part(self, name)
         return self.parts[name]
 
+    def related(self, part: _Part, kind: str) -> _Part | None:
+        """The part that ``part`` names for ``kind`` (styles, numbering …), if any."""
+        rel = next((r for r in part.rels.values() if r.reltype.endswith("/" + kind) and not r.is_external), None)
+        return self.load(rel.name) if rel is not None else None
+
     def content_type(self, name: str) -> str:
         return self.overrides.get("/" + name.lower()) or self.defaults.get(posixpath.splitext(name)[1][1:].lower(), "")
 
@@ -170,7 +164,7 @@ class _Package:
         path = posixpath.join(folder, "_rels", base + ".rels")
         if path not in self.zip.NameToInfo:
             return {}
-        return {el.get("Id"): _Relationship(self, folder, el) for el in self.xml(path).iter(RELATIONSHIP)}
+        return {el.get("Id"): _Relationship(folder, el) for el in self.xml(path).iter(RELATIONSHIP)}
 
 
 @dataclass
@@ -210,8 +204,8 @@ class _Converter:
         """Footnote or endnote bodies by id, skipping Word's separator notes."""
         for rel in self.doc.part.rels.values():
             if rel.reltype.endswith("/" + kind) and not rel.is_external:
-                self.note_parts[kind] = rel.target_part
-                root = rel.target_part.element
+                self.note_parts[kind] = self.doc.load(rel.name)
+                root = self.note_parts[kind].element
                 return {note.get(qn("w:id")): note for note in root if note.get(qn("w:type")) in (None, "normal")}
         return {}
 
@@ -412,7 +406,7 @@ class _Converter:
             return ""
         if not rid or rid not in self.part.rels:
             return ""
-        part = self.part.rels[rid].target_part
+        part = self.doc.load(self.part.rels[rid].name)
         props = drawing.find(".//" + qn("wp:docPr"))
         alt = (props.get("descr") or props.get("title") or "") if props is not None else ""
         content_type = part.content_type
