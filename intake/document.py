@@ -64,13 +64,14 @@ EFFECTIVE = re.compile(
 # repeals or replaces (Long Xuyên Đ21.2: posts about repealed policies are taken down)
 # Searched in lower-cased sentences: with IGNORECASE, this search was a tenth of a long decree's analysis.
 REPEALS = re.compile(r"(bãi bỏ|thay thế|hết hiệu lực|hủy bỏ|huỷ bỏ|bai bo|thay the|het hieu luc)")
+SENTENCE_END = re.compile(r"(?<=[.;:])\s+")
 CITED_NUMBER = re.compile(r"(?:số|so)\s*:?\s*(\d+(?:/\d{4})?/[A-ZĐ][\wĐđ.\-]*[\wĐđ])", re.IGNORECASE)
 WEBSITE = re.compile(r"website|trang thông tin điện tử|cổng thông tin điện tử|trang ttđt|cổng ttđt", re.IGNORECASE)
 
 
-def _effective_on(text: str, issued_on: str | None) -> str | None:
-    """The effective date when the document states it ("có hiệu lực từ ngày ký" / "… từ ngày 01/12/2026")."""
-    m = EFFECTIVE.search(text)
+def _effective_on(m: re.Match | None, issued_on: str | None) -> str | None:
+    """The effective date when the document states it ("có hiệu lực từ ngày ký" / "… từ ngày 01/12/2026"),
+    from EFFECTIVE's match."""
     if not m:
         return None
     if m[1]:
@@ -91,14 +92,17 @@ def _replaces(text: str, own: str | None) -> list[str]:
     """The numbers the document repeals or replaces: those cited in a sentence that says so, after the
     verb or shortly before it ("Quyết định số 15/2020/QĐ-UBND … hết hiệu lực"); never its own number."""
     found: list[str] = []
-    for sentence in re.split(r"(?<=[.;:])\s+|\n", text):
-        verb = REPEALS.search(sentence.lower())
-        if not verb or re.search(r"\bcăn cứ\b", sentence[: verb.start()], re.IGNORECASE):
-            continue
-        for m in CITED_NUMBER.finditer(sentence):
-            number = normal_number(m[1])
-            if number != normal_number(own or "") and number not in found:
-                found.append(number)
+    for line in text.split("\n"):
+        if not REPEALS.search(line.lower()):
+            continue  # most lines repeal nothing: only those that do are cut into sentences
+        for sentence in SENTENCE_END.split(line):
+            verb = REPEALS.search(sentence.lower())
+            if not verb or re.search(r"\bcăn cứ\b", sentence[: verb.start()], re.IGNORECASE):
+                continue
+            for m in CITED_NUMBER.finditer(sentence):
+                number = normal_number(m[1])
+                if number != normal_number(own or "") and number not in found:
+                    found.append(number)
     return found
 
 
@@ -208,7 +212,8 @@ def extract(text: str) -> dict:
     doc["for_website"] = any(WEBSITE.search(r) for r in doc["recipients"])
     doc["authority"], doc["signer_title"], doc["signer"] = _signature(lines)
     joined = " ".join(lines)
-    doc["effective_on"] = _effective_on(joined, doc["issued_on"])
-    doc["effective_from_signing"] = bool((m := EFFECTIVE.search(joined)) and m[1])
+    effective = EFFECTIVE.search(joined)
+    doc["effective_on"] = _effective_on(effective, doc["issued_on"])
+    doc["effective_from_signing"] = bool(effective and effective[1])
     doc["replaces"] = _replaces("\n".join(lines), number)
     return doc

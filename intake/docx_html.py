@@ -61,59 +61,51 @@ OFF = ("0", "false", "none")
 TAGS = re.compile(r"<[^>]+>")
 PLAIN_RUN_CHILDREN = {qn("w:tab"): " ", qn("w:noBreakHyphen"): "-", qn("w:br"): "<br>", qn("w:cr"): "<br>"}
 PICTURES = {qn("w:drawing"), qn("w:pict"), qn("w:object")}
+TITLE_LINES = frozenset(document.TYPES)
 
 
-# python-docx's parser settings: no entities (check_zip refuses a DOCTYPE before this), no blank text nodes.
-XML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
+# python-docx's parser settings: no entities (check_zip refuses a DOCTYPE before this), no blank text nodes;
+# and no table of xml:id attributes, which nothing here looks up (a tenth of the parse of a long body).
+XML_PARSER = etree.XMLParser(remove_blank_text=True, resolve_entities=False, collect_ids=False)
 RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 CONTENT_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 
 class _Relationship:
-    def __init__(self, package: _Package, base: str, element):
-        self.package = package
+    def __init__(self, base: str, element):
         self.reltype = element.get("Type", "")
         self.target_ref = element.get("Target", "")
         self.is_external = element.get("TargetMode") == "External"
         self.name = posixpath.normpath(posixpath.join("/" + base, self.target_ref)).lstrip("/")
 
-    @property
-    def target_part(self) -> _Part:
-        return self.package.load(self.name)
-
 
 class _Part:
-    """One part of the package: its bytes and type, its XML and relationships when asked for."""
+    """One part of the package: its bytes, type and relationships, its XML when asked for. It does not point
+    back to the package: without that cycle, a converted document's tree is freed as soon as it is done
+    with, not at the next run of the cycle collector."""
 
     def __init__(self, package: _Package, name: str):
-        try:
-            self.blob = package.zip.read(name)
-        except KeyError:
-            raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
-        self.package, self.name = package, name
+        self.blob = package.read(name)
+        self.name = name
         self.content_type = package.content_type(name)
         self.ext = posixpath.splitext(name)[1].lstrip(".")
+        self.rels = package.relationships(name)
 
     @functools.cached_property
     def element(self):
         return etree.fromstring(self.blob, XML_PARSER)
 
-    @functools.cached_property
-    def rels(self) -> dict[str, _Relationship]:
-        return self.package.relationships(self.name)
-
-    def related(self, kind: str) -> _Part | None:
-        """The part this one names for ``kind`` (styles, numbering …), if any."""
-        rel = next((r for r in self.rels.values() if r.reltype.endswith("/" + kind) and not r.is_external), None)
-        return rel.target_part if rel is not None else None
-
 
 class _Package:
-    """A Word document's package: the main part, its body, styles and numbering."""
+    """A Word document's package: the main part, its body, styles and numbering.
 
-    def __init__(self, data: bytes):
+    ``inflated``: members already read whole by docx_safe.check_zip (its XML parts), so that a document's
+    body is not inflated twice; any other member is read from the zip when a part is asked for."""
+
+    def __init__(self, data: bytes, inflated: dict[str, bytes] | None = None):
         self.zip = zipfile.ZipFile(io.BytesIO(data))
+        self.inflated = inflated or {}
         self.parts: dict[str, _Part] = {}
         types = self.xml("[Content_Types].xml")
         self.defaults = {
@@ -134,21 +126,35 @@ class _Package:
         self.body = self.part.element.find(qn("w:body"))
         if self.body is None:
             raise ValueError("văn bản Word không có phần thân")
-        styles = self.part.related("styles")
+        styles = self.related(self.part, "styles")
         self.styles = styles.element if styles is not None else etree.Element(qn("w:styles"))
-        numbering = self.part.related("numbering")
-        self.numbering = numbering.element if numbering is not None else None
 
-    def xml(self, name: str):
+    @functools.cached_property
+    def numbering(self):
+        """Parsed when a paragraph is in a list: many long documents have a large numbering part and no list."""
+        numbering = self.related(self.part, "numbering")
+        return numbering.element if numbering is not None else None
+
+    def read(self, name: str) -> bytes:
+        if (blob := self.inflated.get(name)) is not None:
+            return blob
         try:
-            return etree.fromstring(self.zip.read(name), XML_PARSER)
+            return self.zip.read(name)
         except KeyError:
             raise ValueError(f"tài liệu thiếu phần {name[-60:]}") from None
+
+    def xml(self, name: str):
+        return etree.fromstring(self.read(name), XML_PARSER)
 
     def load(self, name: str) -> _Part:
         if name not in self.parts:
             self.parts[name] = _Part(self, name)
         return self.parts[name]
+
+    def related(self, part: _Part, kind: str) -> _Part | None:
+        """The part that ``part`` names for ``kind`` (styles, numbering …), if any."""
+        rel = next((r for r in part.rels.values() if r.reltype.endswith("/" + kind) and not r.is_external), None)
+        return self.load(rel.name) if rel is not None else None
 
     def content_type(self, name: str) -> str:
         return self.overrides.get("/" + name.lower()) or self.defaults.get(posixpath.splitext(name)[1][1:].lower(), "")
@@ -158,7 +164,7 @@ class _Package:
         path = posixpath.join(folder, "_rels", base + ".rels")
         if path not in self.zip.NameToInfo:
             return {}
-        return {el.get("Id"): _Relationship(self, folder, el) for el in self.xml(path).iter(RELATIONSHIP)}
+        return {el.get("Id"): _Relationship(folder, el) for el in self.xml(path).iter(RELATIONSHIP)}
 
 
 @dataclass
@@ -184,7 +190,6 @@ class _Converter:
         self.doc = doc
         self.out = Converted(html="")
         self.text: list[str] = []  # the paragraphs' text, joined once at the end
-        self.list_formats = self._numbering_formats()
         self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.findall(qn("w:style"))}
         self.style_headings: dict[str, int | None] = {}
         self.style_lists: dict[str, tuple[str | None, int | None]] = {}
@@ -199,8 +204,8 @@ class _Converter:
         """Footnote or endnote bodies by id, skipping Word's separator notes."""
         for rel in self.doc.part.rels.values():
             if rel.reltype.endswith("/" + kind) and not rel.is_external:
-                self.note_parts[kind] = rel.target_part
-                root = rel.target_part.element
+                self.note_parts[kind] = self.doc.load(rel.name)
+                root = self.note_parts[kind].element
                 return {note.get(qn("w:id")): note for note in root if note.get(qn("w:type")) in (None, "normal")}
         return {}
 
@@ -260,8 +265,9 @@ class _Converter:
             self.out.notes.append(("legacy_font", {"fonts": fonts}))
         return legacy
 
-    def _numbering_formats(self) -> dict[tuple[str, int], str]:
-        """(numId, level) → 'ul' or 'ol', read from the numbering part."""
+    @functools.cached_property
+    def list_formats(self) -> dict[tuple[str, int], str]:
+        """(numId, level) → 'ul' or 'ol', read from the numbering part when the first list item is met."""
         numbering = self.doc.numbering
         if numbering is None:
             return {}
@@ -311,36 +317,39 @@ class _Converter:
         )
 
     def run(self, r) -> tuple[tuple, str]:
-        """(formatting tags, innermost first; the run's HTML)"""
-        rpr = r.find(W_RPR)
+        """(formatting tags, innermost first; the run's HTML). The run's children are read in one pass, its
+        properties in another: a long document has thousands of runs, each with a handful of properties."""
         encoding = vietnamese.font_encoding(self.run_font(r)) if self.legacy else None
         if encoding and encoding.removesuffix("_caps") not in self.legacy:
             encoding = None
-        pieces = []
+        rpr, pieces = None, []
         for child in r:
             tag = child.tag
             if tag == W_T:
                 text = child.text or ""
                 pieces.append(escape(vietnamese.convert(text, encoding) if encoding else text))
+            elif tag == W_RPR:
+                rpr = child
             elif tag in PLAIN_RUN_CHILDREN:
                 pieces.append(PLAIN_RUN_CHILDREN[tag])
             elif tag in PICTURES:
                 pieces.append(self.image(child))
                 self.text_boxes(child)
-            elif child.tag == MC + "AlternateContent":  # the same object twice: read one branch
+            elif tag == MC + "AlternateContent":  # the same object twice: read one branch
                 branch = child.find(MC + "Choice")
                 branch = branch if branch is not None else child.find(MC + "Fallback")
                 for inner in branch if branch is not None else []:
                     if inner.tag in (qn("w:drawing"), qn("w:pict")):
                         pieces.append(self.image(inner))
                         self.text_boxes(inner)
-            elif (name := child.tag.rpartition("}")[2]) in NOTE_KINDS:
+            elif (name := tag.rpartition("}")[2]) in NOTE_KINDS:
                 pieces.append(self.note_reference(name, child.get(qn("w:id"))))
         html = "".join(pieces)
-        if not html.strip() or rpr is None:
+        if rpr is None or not html.strip():
             return (), html
-
-        props = {child.tag: child for child in rpr}  # one pass over the properties, not one search for each
+        props = {tag: child for child in rpr if (tag := child.tag) in EMPHASIS or tag == W_VERTALIGN}
+        if not props:
+            return (), html
         on = {
             tag
             for name, tag in EMPHASIS.items()
@@ -397,7 +406,7 @@ class _Converter:
             return ""
         if not rid or rid not in self.part.rels:
             return ""
-        part = self.part.rels[rid].target_part
+        part = self.doc.load(self.part.rels[rid].name)
         props = drawing.find(".//" + qn("wp:docPr"))
         alt = (props.get("descr") or props.get("title") or "") if props is not None else ""
         content_type = part.content_type
@@ -413,7 +422,7 @@ class _Converter:
     @staticmethod
     def paragraph_properties(p_el) -> dict:
         """The paragraph's properties by name, read in one pass (the first of each, as find() reads them)."""
-        ppr = p_el.find(W_PPR)
+        ppr = next(p_el.iterchildren(W_PPR), None)  # filtered in C: half the cost of find()
         return {child.tag: child for child in reversed(ppr)} if ppr is not None else {}
 
     def paragraph_style(self, p_el, props: dict | None = None) -> str:
@@ -423,7 +432,7 @@ class _Converter:
     def heading_level(self, props: dict, style_id: str) -> int | None:
         outline = props.get(W_OUTLINE)
         if outline is not None and int(outline.get(W_VAL)) < 6:
-            return int(outline.get(qn("w:val"))) + 1
+            return int(outline.get(W_VAL)) + 1
         if style_id not in self.style_headings:  # a long document has thousands of paragraphs, a few styles
             self.style_headings[style_id] = self._style_heading(style_id)
         return self.style_headings[style_id]
@@ -475,7 +484,7 @@ class _Converter:
         props = self.paragraph_properties(p_el)
         style_id = self.paragraph_style(p_el, props)
         level = self.heading_level(props, style_id)  # a numbered heading ("1. Mục tiêu") is a heading, not a list item
-        if not level and text.strip().rstrip(":") in document.TYPES:
+        if not level and text.strip().rstrip(":") in TITLE_LINES:
             level = 2  # the title line of an administrative document: QUYẾT ĐỊNH, KẾ HOẠCH, CÔNG ĐIỆN …
         if level and inner:
             self.out.headings.append(text)
@@ -499,7 +508,8 @@ class _Converter:
                 html.append(f"</li></{stack.pop()}>")
 
         for child in parent.iterchildren():
-            if child.tag == qn("w:p"):
+            tag = child.tag
+            if tag == W_P:
                 content, info = self.paragraph(child)
                 boxes, self.pending = self.pending, []
                 if info is None:
@@ -520,12 +530,12 @@ class _Converter:
                     if len(stack) < level + 1:
                         html.append("<li>")
                 html.append(f"<li>{content}")
-            elif child.tag == qn("w:tbl"):
+            elif tag == W_TBL:
                 close_to(0)
                 html.append(self.table(child))
-            elif child.tag == qn("w:sdt"):
+            elif tag == W_SDT:
                 close_to(0)
-                content = child.find(qn("w:sdtContent"))
+                content = child.find(W_SDT_CONTENT)
                 if content is not None:
                     html.append(self.blocks(content))
         close_to(0)
@@ -607,8 +617,9 @@ def _rfonts_name(rfonts) -> str | None:
     return rfonts.get(qn("w:ascii")) or rfonts.get(qn("w:hAnsi")) or rfonts.get(qn("w:cs"))
 
 
-def docx_to_html(data: bytes) -> Converted:
-    doc = _Package(data)
+def docx_to_html(data: bytes, inflated: dict[str, bytes] | None = None) -> Converted:
+    """``inflated``: the package's members already read, by name (see _Package)."""
+    doc = _Package(data, inflated)
     conv = _Converter(doc)
     conv.out.html = conv.blocks(doc.body) + conv.notes_html()
     for kind, tag in (("object", qn("w:object")), ("altchunk", qn("w:altChunk"))):

@@ -40,9 +40,13 @@ class SafeDocument:
     refusal: tuple[str, dict] | None = None  # (code, values) when the package must be refused
 
 
-def check_zip(data: bytes, name: str, office: bool) -> list[tuple[str, dict]]:
+def check_zip(
+    data: bytes, name: str, office: bool, xml_parts: dict[str, bytes] | None = None
+) -> list[tuple[str, dict]]:
     """Raises MailRefused (archive_broken, archive_bomb, macros, xml_doctype, nested_archive) or
-    ValueError (too large to read); returns what an Office package embeds (reported, never used)."""
+    ValueError (too large to read); returns what an Office package embeds (reported, never used).
+    ``xml_parts``, when given, receives each XML part's bytes: read here anyway, they need not be inflated
+    a second time by the converter (pictures, read only when the body shows them, are left in the zip)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -64,12 +68,14 @@ def check_zip(data: bytes, name: str, office: bool) -> list[tuple[str, dict]]:
             raise MailRefused("nested_archive", {"name": name, "inner": info.filename[-80:]})
         xml = lower.endswith((".xml", ".rels")) or "." not in lower.rsplit("/", 1)[-1]
         limit = MAX_XML_PART if xml else MAX_INFLATED
-        head, size = b"", 0
+        head, size, chunks = b"", 0, []
         try:
             with archive.open(info) as member:
                 while chunk := member.read(1 << 20):
                     if size < 65536:
                         head += chunk[: 65536 - size]
+                    if xml and xml_parts is not None:
+                        chunks.append(chunk)
                     size += len(chunk)
                     inflated += len(chunk)
                     if inflated > MAX_INFLATED:
@@ -80,6 +86,8 @@ def check_zip(data: bytes, name: str, office: bool) -> list[tuple[str, dict]]:
             raise MailRefused("archive_broken", {"name": name}) from None
         if office and xml and DOCTYPE.search(head):
             raise MailRefused("xml_doctype", {"name": name, "part": info.filename[-60:]})
+        if chunks:
+            xml_parts[info.filename] = b"".join(chunks)
         if (
             office
             and (lower.endswith(".rels") or lower == "[content_types].xml")
@@ -110,11 +118,12 @@ def check_archive(data: bytes, name: str, office: bool) -> SafeDocument:
 
 def convert_docx(data: bytes, name: str) -> SafeDocument:
     """What runs in the sandbox for a .docx: checks, conversion, pictures; every removal as a note."""
+    xml_parts: dict[str, bytes] = {}
     try:
-        notes = check_zip(data, name, office=True)
+        notes = check_zip(data, name, office=True, xml_parts=xml_parts)
     except MailRefused as refused:
         return SafeDocument(None, refusal=(refused.code, refused.values))
-    converted = docx_to_html(data)
+    converted = docx_to_html(data, xml_parts)
     if len(converted.html) > MAX_HTML:
         size = len(converted.html) // 1048576
         raise ValueError(f"nội dung quá dài ({size} MB HTML; tối đa {MAX_HTML // 1048576} MB)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 
 from intake.docx_html import docx_to_html
+from intake.docx_safe import check_zip, convert_docx
 from intake.filenames import safe_filename
 from intake.sanitize import sanitize
 from tests import samples
@@ -149,3 +151,28 @@ def test_title_line_of_an_administrative_document_is_a_heading():
     html = docx_to_html(_doc_bytes(doc)).html
     assert "<h2>QUYẾT ĐỊNH</h2>" in html
     assert '<p class="has-text-align-center">CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</p>' in html
+
+
+def test_the_sandbox_inflates_each_xml_part_once_and_reads_pictures_from_the_zip():
+    data = samples.news_docx()
+    parts: dict[str, bytes] = {}
+    check_zip(data, "tin.docx", office=True, xml_parts=parts)
+    assert "word/document.xml" in parts and "word/styles.xml" in parts
+    assert not any(name.startswith("word/media/") for name in parts)  # pictures: read when the body shows them
+    safe = convert_docx(data, "tin.docx")
+    direct = docx_to_html(data)
+    assert (safe.converted.html, safe.converted.text) == (direct.html, direct.text)
+    assert len(safe.converted.images) == 1 and safe.converted.images[0][3].startswith(b"\x89PNG")
+
+
+def test_a_converted_document_is_freed_when_conversion_returns():
+    """No reference cycle keeps a document's tree alive until the cycle collector happens to run: a worker
+    converting one long document after another holds one at a time."""
+    data = samples.news_docx()
+    gc.collect()
+    gc.disable()
+    try:
+        docx_to_html(data)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
