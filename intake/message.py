@@ -92,9 +92,11 @@ def nfc(text: str) -> str:
     reads "Kính gá»\xadi"; ftfy recognises that and decodes it again. Only the sandbox worker reads
     messages, so only it loads ftfy (0.1 s of regular expressions). Text with NUL characters is a binary
     file sent as text, not mislabelled prose: ftfy would spend a quarter of a second per 100 KB on it."""
+    text = text or ""
+    if text.isascii():  # most headers and many bodies: nothing to undo or compose
+        return text
     import ftfy
 
-    text = text or ""
     return unicodedata.normalize("NFC", text if "\x00" in text else ftfy.fix_encoding(text))
 
 
@@ -184,14 +186,13 @@ def decode_header_value(value: str, notes: list[tuple[str, dict]]) -> str:
     return "".join(out)
 
 
-def _raw_header(msg: Message, name: str) -> str:
-    """The first occurrence of a header as it came (repeated headers do happen in the wild)."""
-    name = name.lower()
-    return next((str(value) for key, value in msg.raw_items() if key.lower() == name), "")
-
-
-def header_text(msg: Message, name: str, notes: list[tuple[str, dict]] | None = None) -> str:
-    return decode_header_value(_raw_header(msg, name), notes if notes is not None else [])
+def first_headers(msg: Message) -> dict[str, str]:
+    """Each header's first occurrence as it came, by its name in lower case (repeated headers do happen
+    in the wild); read in one pass."""
+    first: dict[str, str] = {}
+    for key, value in msg.raw_items():
+        first.setdefault(key.lower(), str(value))
+    return first
 
 
 def _ids(value: str) -> list[str]:
@@ -295,36 +296,36 @@ def read(raw: bytes) -> Mail:
         if (not is_attachment or inline_body) and data and subtype in ("plain", "html"):
             text = decode_bytes(data, part.get_content_charset(), notes)
             (html if subtype == "html" else plain).append(text)
-    for part in msg.walk():  # the skeleton handed back: headers everywhere, bodies only where bounces read
-        if not part.is_multipart() and part.get_content_type() not in KEPT_PAYLOADS:
-            part.set_payload("")
+    first = first_headers(msg)
     name, address = "", ""
-    senders = getaddresses([header_text(msg, "From", notes)])
+    senders = getaddresses([decode_header_value(first.get("from", ""), notes)])
     if senders:
         name, address = senders[0]
     recipients = [
         a.lower()
-        for _, a in getaddresses([header_text(msg, h) for h in ("To", "Cc", "Delivered-To", "X-Original-To")])
+        for _, a in getaddresses(
+            [decode_header_value(first.get(h, ""), []) for h in ("to", "cc", "delivered-to", "x-original-to")]
+        )
         if a
     ]
     try:
-        date = parsedate_to_datetime(_raw_header(msg, "Date")) if _raw_header(msg, "Date") else None
+        date = parsedate_to_datetime(first["date"]) if first.get("date") else None
     except (TypeError, ValueError, IndexError):
         date = None
     return Mail(
-        message_id=(_ids(_raw_header(msg, "Message-ID")) or [None])[0],
-        subject=nfc(header_text(msg, "Subject", notes)).strip(),
+        message_id=(_ids(first.get("message-id", "")) or [None])[0],
+        subject=nfc(decode_header_value(first.get("subject", ""), notes)).strip(),
         sender_address=address.lower() if re.fullmatch(r"[^@\s]+@[^@\s]+", address or "") else "",
         sender_name=nfc(name).strip(),
         recipients=recipients,
-        in_reply_to=(_ids(_raw_header(msg, "In-Reply-To")) or [None])[0],
-        references=_ids(_raw_header(msg, "References")),
+        in_reply_to=(_ids(first.get("in-reply-to", "")) or [None])[0],
+        references=_ids(first.get("references", "")),
         text=nfc("\n".join(plain)),
         html=nfc("\n".join(html)),
         attachments=attachments,
         headers=msg,
         date=date,
-        defects=[str(d) for part in msg.walk() for d in part.defects],
+        defects=[str(d) for part in msg.walk() for d in part.defects],  # decoding adds some: read last
         notes=[note for i, note in enumerate(notes) if note not in notes[:i]],
     )
 
