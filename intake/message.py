@@ -95,9 +95,32 @@ def nfc(text: str) -> str:
     text = text or ""
     if text.isascii():  # most headers and many bodies: nothing to undo or compose
         return text
-    import ftfy
+    if "\x00" not in text and mojibake_possible(text):
+        import ftfy
 
-    return unicodedata.normalize("NFC", text if "\x00" in text else ftfy.fix_encoding(text))
+        text = ftfy.fix_encoding(text)
+    return unicodedata.normalize("NFC", text)
+
+
+NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+MOJIBAKE_REACH = 7  # the longest text ftfy's test for mojibake matches; each match holds a non-ASCII character
+
+
+def mojibake_possible(text: str) -> bool:
+    """ftfy's test for mojibake (``is_bad``, what ``fix_encoding`` changes nothing without), run on the
+    non-ASCII characters and a few characters around each rather than on the whole text: an English
+    page of 50 KB with eight typographic quotes took 14 ms, the probe takes a tenth of that. False only
+    where ``is_bad`` is false (a match lies within its reach of a non-ASCII character it holds); the
+    probe's joins may say true where it is not, and then ftfy looks at the whole text. Text written
+    with non-ASCII letters throughout (Vietnamese) is tested whole at once."""
+    from ftfy.badness import is_bad
+
+    pieces: list[str] = []
+    for run in NON_ASCII_RUN.finditer(text):
+        if len(pieces) > len(text) // 100:
+            return is_bad(text)
+        pieces.append(text[max(0, run.start() - MOJIBAKE_REACH) : run.end() + MOJIBAKE_REACH])
+    return is_bad("\n".join(pieces))
 
 
 def header_problem(raw: bytes) -> tuple[str, dict] | None:
