@@ -32,6 +32,7 @@ CATEGORY_WORDS = [  # first match wins; order matters
     ("qa", r"hỏi đáp|góp ý|phản ánh|kiến nghị|xin hỏi|cho hỏi"),
 ]
 URGENCY = [("hoa_toc", r"HỎA TỐC|HOẢ TỐC"), ("thuong_khan", r"THƯỢNG KHẨN"), ("khan", r"KHẨN")]
+_CATEGORY_PATTERNS = [(key, re.compile(pattern, re.IGNORECASE)) for key, pattern in CATEGORY_WORDS]
 
 
 class _Marks(dict):
@@ -77,8 +78,8 @@ def automatic(mail: Mail) -> tuple[str, str] | None:
 
 def category_of(subject: str, text: str, default: str = "news") -> str:
     for where in (subject, text[:3000]):
-        for key, pattern in CATEGORY_WORDS:
-            if re.search(pattern, where, re.IGNORECASE):
+        for key, pattern in _CATEGORY_PATTERNS:
+            if pattern.search(where):
                 return key
     return default
 

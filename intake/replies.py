@@ -109,14 +109,20 @@ def _boundary(lines: list[str], i: int) -> bool:
 # occur in articles): "… wrote:", two ">" lines, an Outlook "From:" block, a client's quote container.
 OUTLOOK_FROM = re.compile(r"^\*?(From|Từ|Người gửi|De|Von)\*?\s*:\s*\S", re.IGNORECASE)
 OUTLOOK_SENT = re.compile(r"^\*?(Sent|Đã gửi|Gửi lúc|Date|Ngày|Envoyé|Gesendet)\*?\s*:\s*\S", re.IGNORECASE)
-HTML_QUOTE = re.compile(r"gmail_quote|divrplyfwdmsg|moz-cite-prefix|zmail_extra|messagereplysection|<blockquote")
+HTML_QUOTE = ("gmail_quote", "divrplyfwdmsg", "moz-cite-prefix", "zmail_extra", "messagereplysection", "<blockquote")
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, stripped, without invisible characters (removed from the whole text at once)."""
+    return [line.strip() for line in INVISIBLE.sub("", text.replace("\r\n", "\n")).split("\n")]
 
 
 def quotes_earlier(text: str, html: str) -> bool:
     """Does the message carry a quoted earlier mail, as a reply does?"""
-    if HTML_QUOTE.search((html or "").lower()):  # lower case once: faster than matching ignoring case
+    lower = (html or "").lower()  # lower case once, then plain substring searches: a megabyte in a millisecond
+    if any(marker in lower for marker in HTML_QUOTE):
         return True
-    lines = [INVISIBLE.sub("", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = _lines(text)
     for i, line in enumerate(lines):
         if _wrote(line) or (HEADER_START.match(line) and _wrote(" ".join(lines[i : i + 3]))):
             return True
@@ -132,7 +138,7 @@ def reply_text(text: str, html: str) -> str:
     who answer under the quote)."""
     if not text.strip() and html:
         text = _html_reply(html)
-    lines = [INVISIBLE.sub("", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = _lines(text)
     cut = next((i for i in range(len(lines)) if _boundary(lines, i)), len(lines))
     kept = "\n".join(lines[:cut]).strip()
     if kept or cut == len(lines):

@@ -88,7 +88,8 @@ ACTIVE_MARKUP = {
     N_("mã script"): (r"<script\b",),
     N_("khung nhúng (iframe/object/embed)"): (r"<(iframe|frame|object|embed|applet)\b",),
     N_("biểu mẫu"): (r"<form\b",),
-    N_("thuộc tính sự kiện (on…)"): (r"<[^>]+\son[a-z]+\s*=",),
+    # "<[^>]+\son…=" would look from every "<" to the next ">"; this finds the same, looking from the last "<"
+    N_("thuộc tính sự kiện (on…)"): (r"<[^<>]*[^>]\son[a-z]+\s*=",),
     N_("liên kết javascript:/vbscript:/data:"): (
         r"href\s*=\s*[\"']?\s*(javascript|vbscript|data):",
         r"src\s*=\s*[\"']?\s*(javascript|vbscript|data):",
