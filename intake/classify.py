@@ -32,7 +32,14 @@ CATEGORY_WORDS = [  # first match wins; order matters
     ("qa", r"hỏi đáp|góp ý|phản ánh|kiến nghị|xin hỏi|cho hỏi"),
 ]
 URGENCY = [("hoa_toc", r"HỎA TỐC|HOẢ TỐC"), ("thuong_khan", r"THƯỢNG KHẨN"), ("khan", r"KHẨN")]
-_CATEGORY_PATTERNS = [(key, re.compile(pattern, re.IGNORECASE)) for key, pattern in CATEGORY_WORDS]
+_CATEGORY_PATTERNS = [(key, re.compile(pattern.lower())) for key, pattern in CATEGORY_WORDS]
+
+
+def lower_as_ignorecase(text: str) -> str:
+    """The text in lower case such that a lower-case pattern finds in it what the pattern finds ignoring
+    case (re.IGNORECASE, four times slower): "İ" is one letter "i", and the dotless "ı" and long "ſ",
+    which IGNORECASE takes for "i" and "s", become them."""
+    return text.replace("İ", "i").lower().replace("ı", "i").replace("ſ", "s")
 
 
 class _Marks(dict):
@@ -77,7 +84,7 @@ def automatic(mail: Mail) -> tuple[str, str] | None:
 
 
 def category_of(subject: str, text: str, default: str = "news") -> str:
-    for where in (subject, text[:3000]):
+    for where in (lower_as_ignorecase(subject), lower_as_ignorecase(text[:3000])):
         for key, pattern in _CATEGORY_PATTERNS:
             if pattern.search(where):
                 return key
