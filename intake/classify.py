@@ -95,9 +95,14 @@ def _stamp_lines(text: str) -> list[str]:
     return [line.strip().strip("*").strip() for line in text.splitlines()[:60] if line.strip()]
 
 
+_URGENCY_PATTERNS = [
+    (key, re.compile(rf"(?:^|\| )(?:{pattern})(?: \||$)"), re.compile(pattern)) for key, pattern in URGENCY
+]
+
+
 def urgency_of(subject: str, text: str) -> str:
     lines = " | ".join(_stamp_lines(text))
-    for key, pattern in URGENCY:
-        if re.search(rf"(?:^|\| )(?:{pattern})(?: \||$)", lines) or re.search(pattern, subject.upper()):
+    for key, on_a_line, anywhere in _URGENCY_PATTERNS:
+        if on_a_line.search(lines) or anywhere.search(subject.upper()):
             return key
     return "normal"

@@ -19,6 +19,7 @@ import base64
 import binascii
 import codecs
 import email
+import functools
 import quopri
 import re
 import unicodedata
@@ -78,8 +79,16 @@ class Mail:
     notes: list[tuple[str, dict]] = field(default_factory=list)  # (warning code, its values) from decoding
 
     def header(self, name: str) -> str:
-        value = self.headers.get(name)
-        return str(value).strip() if value is not None else ""
+        return self._first_headers.get(name.lower(), "")
+
+    @functools.cached_property
+    def _first_headers(self) -> dict[str, str]:
+        """Each header's first occurrence as ``Message.get`` gives it, read in one pass: the classifier
+        asks for a dozen headers, most of them absent, each a scan of a Received chain."""
+        first: dict[str, str] = {}
+        for key, value in self.headers.items():
+            first.setdefault(key.lower(), str(value).strip())
+        return first
 
 
 def size_text(size: int) -> str:
@@ -284,8 +293,8 @@ def read(raw: bytes) -> Mail:
                 continue
         filename = _attachment_name(part, notes)
         content_id = str(part.get("content-id") or "").strip()
-        subtype = part.get_content_subtype()
         ctype = part.get_content_type()
+        subtype = ctype.partition("/")[2]
         is_attachment = True
         if not filename:
             if content_id and subtype not in ("html", "plain"):
