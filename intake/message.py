@@ -134,18 +134,16 @@ def mojibake_possible(text: str) -> bool:
 
 def header_problem(raw: bytes) -> tuple[str, dict] | None:
     """A header block over its limits, found with bytes operations only (linear, no parser)."""
-    start = len(raw) - len(raw.lstrip(b"\r\n"))
+    start = LEADING_NEWLINES.match(raw).end()
     end = min((i for i in (raw.find(b"\n\n", start), raw.find(b"\r\n\r\n", start)) if i >= 0), default=len(raw))
     if end - start > MAX_HEADER_BYTES:
         return "header_too_large", {"size": size_text(end - start), "limit": size_text(MAX_HEADER_BYTES)}
-    position = start
-    while position < end:
-        newline = raw.find(b"\n", position, end)
-        newline = end if newline < 0 else newline
-        if newline - position > MAX_HEADER_LINE:
-            return "header_line_too_long", {"size": size_text(newline - position), "limit": size_text(MAX_HEADER_LINE)}
-        position = newline + 1
+    if too_long := next((n for n in map(len, raw[start:end].split(b"\n")) if n > MAX_HEADER_LINE), None):
+        return "header_line_too_long", {"size": size_text(too_long), "limit": size_text(MAX_HEADER_LINE)}
     return None
+
+
+LEADING_NEWLINES = re.compile(rb"[\r\n]*")
 
 
 def charset_codec(name: str | None) -> str | None:
