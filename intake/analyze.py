@@ -131,9 +131,28 @@ def _is_docx(att: Attachment) -> bool:
     return att.filename.lower().endswith(".docx") or att.content_type == DOCX
 
 
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+
 def _text_to_html(text: str) -> str:
-    paras = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    return "".join("<p>" + htmllib.escape(p).replace("\n", "<br>") + "</p>" for p in paras)
+    return "".join("<p>" + htmllib.escape(p).replace("\n", "<br>") + "</p>" for p in _paragraphs(text))
+
+
+def _sanitized_text_html(text: str) -> str:
+    """``sanitize(_text_to_html(text))`` without the sanitiser's parse: the text escaped the way it writes
+    text (only &, <, > and the no-break space; a CR becomes a line feed, NUL is dropped), so that a plain
+    text body, most of what offices send, is not read again by the sanitiser."""
+    return "".join(
+        "<p>"
+        + htmllib.escape(p, quote=False)
+        .replace("\xa0", "&nbsp;")
+        .replace("\x00", "")
+        .replace("\n", "<br>")
+        .replace("\r", "\n")
+        + "</p>"
+        for p in _paragraphs(text)
+    )
 
 
 def _title(mail: Mail, headings: list[str], text: str) -> str:
@@ -166,11 +185,18 @@ def _inner_html(tree: etree._Element) -> str:
     return etree.tostring(tree, method="html", encoding="unicode").removeprefix("<div>").removesuffix("</div>")
 
 
+# A line's start is written "\n" and looked for in the text after a newline (``_line_search``): the
+# regular expression engine then jumps from newline to newline instead of trying every position, ten
+# times faster on a megabyte of text. What they find is what "^\s*" finds.
 BYLINE = re.compile(
-    r"^\s*(tác giả|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tin|bài|ảnh)\s*:\s*(.{2,80})$",
+    r"\n[^\S\n]*(tác giả|tin,? ảnh|tin và ảnh|bài,? ảnh|bài và ảnh|tin|bài|ảnh)\s*:\s*(.{2,80})$",
     re.IGNORECASE | re.MULTILINE,
 )
-SOURCE = re.compile(r"^\s*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILINE)
+SOURCE = re.compile(r"\n[^\S\n]*nguồn\s*:\s*(.{2,120})$", re.IGNORECASE | re.MULTILINE)
+
+
+def _line_search(pattern: re.Pattern, text: str) -> re.Match | None:
+    return pattern.search("\n" + text)
 
 
 def _refuse_attachment(att: Attachment, settings: Settings, analysis: Analysis) -> bool:
@@ -217,7 +243,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
     warnings = Notes(settings.language)
     _ = gettext(settings.language)
     warnings.extend_notes(mail.notes)
-    docx_done = text_from_body = False
+    docx_done = text_from_body = sanitized = False
     pdf_texts: list[str] = []
     try:
         forwarded = forward.unwrap(mail, budget.left())
@@ -313,24 +339,25 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         files.append(FileData(att.filename, att.content_type, att.data, use, att.content_id or None))
     if not docx_done and forwarded is not None and forwarded.text:
         text = "\n\n".join(filter(None, [forwarded.text, *pdf_texts]))
-        body_html = _text_to_html(text)
+        body_html, sanitized = _sanitized_text_html(text), True
     elif not docx_done:
         if (not mail.text.strip() and not mail.html.strip()) or (len(mail.text.strip()) < 200 and any(pdf_texts)):
             text = "\n\n".join([mail.text.strip(), *filter(None, pdf_texts)]).strip()
-            body_html = _text_to_html(text)
+            body_html, sanitized = _sanitized_text_html(text), True
         elif mail.html.strip():
             body_html, text_from_body = mail.html, True  # its text is read from the sanitised tree below
         else:
             text = mail.text
-            body_html = _text_to_html(mail.text)
-    referenced = set(re.findall(r'src="cid:([^"]+)"', body_html))
+            body_html, sanitized = _sanitized_text_html(mail.text), True
+    referenced = set() if sanitized else set(re.findall(r'src="cid:([^"]+)"', body_html))  # text has no <img>
     for f in files:
         if f.use == "image" and f.ref not in referenced:
             body_html += f'<figure><img src="cid:{f.ref or f.filename}" alt="{htmllib.escape(f.filename)}"></figure>'
+            sanitized = False
             f.ref = f.ref or f.filename
     if text_from_body and (removed := removed_kinds(body_html)):
         warnings.add("html_removed", what=", ".join(removed))
-    body_html = sanitize(body_html).strip()
+    body_html = (body_html if sanitized else sanitize(body_html)).strip()
     tree = _fragment(body_html)
     if text_from_body:
         text = "\n".join(tree.itertext())
@@ -349,10 +376,10 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
     if analysis.role == "unknown" and settings.departments:
         warnings.add("unknown_sender", address=mail.sender_address)
     original = (forwarded.sender_name or forwarded.sender_address) if forwarded else None
-    author = m[2].strip() if (m := BYLINE.search(text)) else (original or mail.sender_name or None)
+    author = m[2].strip() if (m := _line_search(BYLINE, text)) else (original or mail.sender_name or None)
     source = (
         m[1].strip()
-        if (m := SOURCE.search(subject_and_text))
+        if (m := _line_search(SOURCE, subject_and_text))
         else (original or (department.name if department else (mail.sender_name or None)))
     )
     held = None
@@ -366,7 +393,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
         label.text = "[" + _("ảnh: {alt}").format(alt=img.get("alt") or _("không có mô tả")) + "]"
         label.tail = img.tail
         img.getparent().replace(img, label)
-    preview_text = re.sub(r"\n{3,}", "\n\n", "\n".join(tree.itertext())).strip()[:3000]
+    preview_text = re.sub(r"\n\n\n+", "\n\n", "\n".join(tree.itertext())).strip()[:3000]  # a fixed start: fast
     return Submission(
         title=_title(mail, headings, text),
         body_html=body_html,
@@ -455,7 +482,7 @@ def analyze(
     budget = Budget()
     language = settings.language
     too_large = len(raw) > settings.max_message_bytes
-    problem = header_problem(raw)
+    problem = header_problem(raw) if too_large else None  # parse() checks what it reads itself
     try:
         mail = parse(_header_block(raw) if too_large else raw, timeout=budget.left()) if not problem else None
     except MailRefused as refused:

@@ -68,9 +68,12 @@ def _browser_mode(image, fmt: str):
 def clean_image(data: bytes, filename: str) -> Cleaned:
     """Orientation applied, metadata (GPS included) dropped; raises ValueError for what is not a picture
     or is too large to decode."""
-    from PIL import Image, ImageOps  # Pillow is loaded only for messages with pictures
+    from PIL import GifImagePlugin, Image, ImageOps  # Pillow is loaded only for messages with pictures
 
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    # A GIF's later frames stay in their palette when it is the first's: written again without being
+    # quantised anew (the same pixels, in a third of the time).
+    GifImagePlugin.LOADING_STRATEGY = GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY
     notes: list[tuple[str, dict]] = []
     try:
         with Image.open(io.BytesIO(data)) as opened:

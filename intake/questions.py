@@ -62,9 +62,11 @@ class QuestionInfo:
 
 
 @functools.lru_cache(maxsize=256)
-def _keyword_patterns(keywords: tuple[str, ...]) -> tuple[re.Pattern, ...]:
-    """A topic's keywords folded and compiled once, not at every question."""
-    return tuple(re.compile(rf"\b{re.escape(fold(word))}\b") for word in keywords)
+def _keyword_patterns(keywords: tuple[str, ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    """A topic's keywords folded and compiled once, not at every question; each with its folded text,
+    looked for first as a plain substring (most keywords are absent, and a substring test costs a
+    hundredth of a regular expression's scan)."""
+    return tuple((folded, re.compile(rf"\b{re.escape(folded)}\b")) for folded in map(fold, keywords))
 
 
 def topic_of(settings: Settings, subject: str, text: str) -> str | None:
@@ -74,8 +76,11 @@ def topic_of(settings: Settings, subject: str, text: str) -> str | None:
     best, best_score = None, 0
     for topic_id, topic in settings.questions.topics.items():
         score = 0
-        for pattern in _keyword_patterns(tuple(topic.keywords)):
-            score += 3 * len(pattern.findall(subject)) + len(pattern.findall(text))
+        for word, pattern in _keyword_patterns(tuple(topic.keywords)):
+            if word in subject:
+                score += 3 * len(pattern.findall(subject))
+            if word in text:
+                score += len(pattern.findall(text))
         if score > best_score:
             best, best_score = topic_id, score
     return best

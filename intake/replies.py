@@ -37,7 +37,7 @@ def _wrote(text: str) -> bool:
     return text.rstrip().endswith(":") and bool(WRAPPED_END.search(text))
 
 
-INVISIBLE = re.compile("[\u1427\u200b\u200c\u200d\u2060\ufeff]")
+INVISIBLE = "\u1427\u200b\u200c\u200d\u2060\ufeff"
 SIGNATURE = re.compile(
     r"^(--\s*$|Sent from my |Sent from Mail for |Sent from Outlook|Gửi từ |Được gửi từ |Get Outlook for |"
     r"Tải Outlook cho )",
@@ -62,9 +62,8 @@ EXCHANGE_BODY, EXCHANGE_QUOTE = "//div[@name='messageBodySection']", "//div[@nam
 RULES = (
     "//hr | //div[contains(@style, 'border-top:solid #E1E1E1')] | //div[contains(@style, 'border-top:solid #B5C4DF')]"
 )
-HIDDEN = "data-toasoan-quoted"
-# What a reader sees: not styles or scripts, nor the quoted blocks (a text after one is the reader's).
-TEXT_NODES = f"//text()[not(parent::script or parent::style)][not(ancestor::*[@{HIDDEN}])]"
+# What a reader sees: not styles or scripts (the quoted blocks are emptied before).
+TEXT_NODES = "//text()[not(parent::script or parent::style)]"
 
 # Folded (lower case, no diacritics) first words of each command; the order matters ("khong duyet" first,
 # "duyet, dang" before "duyet"). The last four answer citizens' questions (newsroom/questions.py).
@@ -110,14 +109,25 @@ def _boundary(lines: list[str], i: int) -> bool:
 # occur in articles): "… wrote:", two ">" lines, an Outlook "From:" block, a client's quote container.
 OUTLOOK_FROM = re.compile(r"^\*?(From|Từ|Người gửi|De|Von)\*?\s*:\s*\S", re.IGNORECASE)
 OUTLOOK_SENT = re.compile(r"^\*?(Sent|Đã gửi|Gửi lúc|Date|Ngày|Envoyé|Gesendet)\*?\s*:\s*\S", re.IGNORECASE)
-HTML_QUOTE = re.compile(r"gmail_quote|divrplyfwdmsg|moz-cite-prefix|zmail_extra|messagereplysection|<blockquote")
+HTML_QUOTE = ("gmail_quote", "divrplyfwdmsg", "moz-cite-prefix", "zmail_extra", "messagereplysection", "<blockquote")
+
+
+def _lines(text: str) -> list[str]:
+    """The text's lines, stripped, without invisible characters (looked for in the whole text at once, each
+    with a plain substring search, and rarely there)."""
+    text = text.replace("\r\n", "\n")
+    for invisible in INVISIBLE:
+        if invisible in text:
+            text = text.replace(invisible, "")
+    return [line.strip() for line in text.split("\n")]
 
 
 def quotes_earlier(text: str, html: str) -> bool:
     """Does the message carry a quoted earlier mail, as a reply does?"""
-    if HTML_QUOTE.search((html or "").lower()):  # lower case once: faster than matching ignoring case
+    lower = (html or "").lower()  # lower case once, then plain substring searches: a megabyte in a millisecond
+    if any(marker in lower for marker in HTML_QUOTE):
         return True
-    lines = [INVISIBLE.sub("", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = _lines(text)
     for i, line in enumerate(lines):
         if _wrote(line) or (HEADER_START.match(line) and _wrote(" ".join(lines[i : i + 3]))):
             return True
@@ -133,7 +143,7 @@ def reply_text(text: str, html: str) -> str:
     who answer under the quote)."""
     if not text.strip() and html:
         text = _html_reply(html)
-    lines = [INVISIBLE.sub("", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = _lines(text)
     cut = next((i for i in range(len(lines)) if _boundary(lines, i)), len(lines))
     kept = "\n".join(lines[:cut]).strip()
     if kept or cut == len(lines):
@@ -143,21 +153,29 @@ def reply_text(text: str, html: str) -> str:
     return "\n".join(below[:end]).strip()
 
 
+# Plain elements: lxml.html's classes cost a Python call for every element read, and none of their
+# methods is used here.
+_PLAIN_HTML = lxml.etree.HTMLParser()
+
+
 def _html_reply(html: str) -> str:
     """The text of a reply written in HTML alone, each text node on its line, without the blocks that hold
-    the quoted original and the elements below a rule; text outside them stays, as a reader sees it.
-    lxml's HTML parser and XPath, in C: a megabyte of HTML takes milliseconds."""
+    the quoted original and the elements below a rule; text outside them stays, as a reader sees it (a
+    block is emptied, the text after it is kept). lxml's HTML parser and XPath, in C: a megabyte of HTML
+    takes milliseconds."""
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=_PLAIN_HTML)
     except (lxml.etree.ParserError, ValueError):  # nothing but blanks or comments: no text
         return ""
-    for element in root.xpath(f"//*[@{HIDDEN}]"):  # the mark is ours alone
-        del element.attrib[HIDDEN]
     quotes = root.xpath(QUOTE_BLOCKS) + (root.xpath(EXCHANGE_QUOTE) if root.xpath(EXCHANGE_BODY) else [])
-    for rule in root.xpath(RULES):
-        quotes += [rule, *rule.xpath("following::*")]
+    if rules := root.xpath(RULES):  # the first rule is enough: a later one lies after it or inside it
+        # what follows the rule: the siblings after it and after each of its ancestors
+        quotes += [
+            rules[0],
+            *(after for above in (rules[0], *rules[0].iterancestors()) for after in above.itersiblings()),
+        ]
     for quoted in quotes:
-        quoted.set(HIDDEN, "")
+        quoted.clear(keep_tail=True)
     return "\n".join(root.xpath(TEXT_NODES, smart_strings=False))
 
 

@@ -82,23 +82,29 @@ def _allowed_class(tag: str, attr: str, value: str) -> str | None:
 
 
 # Matched against the body in lower case: one str.lower() costs less than case-insensitive matching of a
-# megabyte seven times over.
+# megabyte seven times over. A kind is found by any of its patterns; a pattern that starts with a fixed
+# text is searched for that text first, ten times faster than one that starts with a choice ("href|src").
 ACTIVE_MARKUP = {
-    N_("mã script"): re.compile(r"<script\b"),
-    N_("khung nhúng (iframe/object/embed)"): re.compile(r"<(iframe|frame|object|embed|applet)\b"),
-    N_("biểu mẫu"): re.compile(r"<form\b"),
-    N_("thuộc tính sự kiện (on…)"): re.compile(r"<[^>]+\son[a-z]+\s*="),
-    N_("liên kết javascript:/vbscript:/data:"): re.compile(r"(href|src)\s*=\s*[\"']?\s*(javascript|vbscript|data):"),
-    N_("ảnh lấy từ máy chủ bên ngoài"): re.compile(r"<img\b[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//"),
-    N_("ảnh SVG"): re.compile(r"<svg\b"),
+    N_("mã script"): (r"<script\b",),
+    N_("khung nhúng (iframe/object/embed)"): (r"<(iframe|frame|object|embed|applet)\b",),
+    N_("biểu mẫu"): (r"<form\b",),
+    # "<[^>]+\son…=" would look from every "<" to the next ">"; this finds the same, looking from the last "<"
+    N_("thuộc tính sự kiện (on…)"): (r"<[^<>]*[^>]\son[a-z]+\s*=",),
+    N_("liên kết javascript:/vbscript:/data:"): (
+        r"href\s*=\s*[\"']?\s*(javascript|vbscript|data):",
+        r"src\s*=\s*[\"']?\s*(javascript|vbscript|data):",
+    ),
+    N_("ảnh lấy từ máy chủ bên ngoài"): (r"<img\b[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//",),
+    N_("ảnh SVG"): (r"<svg\b",),
 }
+_ACTIVE_PATTERNS = {what: [re.compile(pattern) for pattern in patterns] for what, patterns in ACTIVE_MARKUP.items()}
 
 
 def removed_kinds(html: str) -> list[str]:
     """What the sanitiser will take out of a body that the board should hear about: active content and
     remote resources (styles and classes, which every mail client writes, go without a word)."""
     lower = html.lower()
-    return [what for what, pattern in ACTIVE_MARKUP.items() if pattern.search(lower)]
+    return [what for what, patterns in _ACTIVE_PATTERNS.items() if any(p.search(lower) for p in patterns)]
 
 
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")

@@ -10,7 +10,10 @@ import pytest
 from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from intake.analyze import _sanitized_text_html, _text_to_html
 from intake.docx_html import docx_to_html
 from intake.docx_safe import check_zip, convert_docx
 from intake.filenames import safe_filename
@@ -83,6 +86,12 @@ def test_hostile_html_is_made_harmless():
     for bad in ("onclick", "script", "iframe", "javascript:", "tracker.example", "<img", "<form", "<input", "style="):
         assert bad not in clean
     assert '<a href="https://kep.gov.vn" rel="noopener noreferrer">ok</a>' in clean
+
+
+@example("Tin \"a\" & 'b' <i>\xa0x</i>\r\ny\rz\x00\n\n\r\n  đoạn 2")
+@given(st.text())
+def test_a_plain_text_body_is_written_as_the_sanitiser_writes_it(text):
+    assert _sanitized_text_html(text) == sanitize(_text_to_html(text)).strip()
 
 
 def test_attachment_names_are_made_safe():

@@ -46,6 +46,24 @@ def test_tiff_becomes_png():
     assert (cleaned.content_type, cleaned.filename) == ("image/png", "scan.png") and cleaned.warnings
 
 
+def test_animated_gif_keeps_every_frame_as_it_was_seen():
+    frames = []
+    for i in range(4):  # one palette for all frames, as most animations have
+        frame = Image.new("RGB", (30, 20), (40 * i, 120, 200 - 40 * i))
+        frame.paste((255, 255, 0), (5 * i, 2, 5 * i + 8, 10))
+        frames.append(frame.quantize(colors=16))
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], loop=0, duration=80)
+
+    def seen(data: bytes) -> list[bytes]:
+        with Image.open(io.BytesIO(data)) as image:
+            return [image.seek(i) or image.convert("RGB").tobytes() for i in range(image.n_frames)]
+
+    cleaned = clean_image(out.getvalue(), "nhay.gif")
+    assert cleaned.content_type == "image/gif"
+    assert seen(cleaned.data) == seen(out.getvalue())
+
+
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_pixel_bomb_is_refused():
     out = io.BytesIO()

@@ -75,6 +75,15 @@ def test_html_only_reply():
     assert parse_command(reply_text("", html), NOW) == Command("reject", "ảnh mờ")
 
 
+def test_html_reply_above_a_rule_keeps_only_what_was_written_above():
+    html = (
+        "<div><p>Duyệt</p>thêm ảnh<hr><p>Từ chối bản cũ</p><div style='border-top:solid #E1E1E1'>"
+        "<p>Gửi lúc</p></div><hr><p>Sửa</p></div><p>Hết</p>"
+    )
+    assert reply_text("", html) == "Duyệt\nthêm ảnh"
+    assert parse_command(reply_text("", html), NOW).action == "approve"
+
+
 @given(st.text())
 def test_any_text_parses_without_error(text):
     command = parse_command(reply_text(text, ""), NOW)

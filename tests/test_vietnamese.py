@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from ftfy.badness import is_bad
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from intake.docx_html import docx_to_html
-from intake.message import parse
+from intake.message import mojibake_possible, parse
 from intake.vietnamese import TCVN3, convert, font_encoding, has_no_diacritics, looks_legacy
 
 CORPORA = Path(__file__).parent.parent.parent / "shared" / "corpora" / "vietnamese"
@@ -166,3 +169,28 @@ def test_mislabelled_charset_is_repaired():
         + b"\r\n"
     )
     assert parse(raw).text.strip() == text
+
+
+def test_mislabelled_charset_far_into_a_long_english_text_is_repaired():
+    text = "Dear editors, please find the report below. " * 400 + "Kính gửi Ban biên tập."
+    raw = (
+        b"From: vp@kep.gov.vn\r\nTo: bbt@kep.gov.vn\r\nSubject: Tin\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + text.encode("utf-8")
+    )
+    assert parse(raw).text.strip() == text
+
+
+# ASCII letters and spaces, the characters ftfy's test for mojibake is made of (Latin-1, Windows-1252's
+# punctuation, Greek, Cyrillic, box drawing) and Vietnamese letters, with long ASCII stretches between.
+ASCII_PIECES = st.sampled_from([*"az .,?!\n\t", "x" * 300])
+MOJIBAKE_PIECES = st.sampled_from(
+    [chr(c) for c in range(0x80, 0x180)] + list("ƒˆ˜–—‘’‚“”„†‡•…‰‹›€™ΒΓΞΟβВГРСЂўạằữ") + ["\u2500", "▀", "ГўВЂВ"]
+)
+
+
+@example("a Ã ")  # ftfy looks two characters before "Ã"
+@example("ГўВЂВ.a")  # ... and two after
+@given(st.lists(st.one_of(ASCII_PIECES, MOJIBAKE_PIECES), max_size=40).map("".join))
+def test_the_mojibake_probe_misses_nothing_ftfy_would_see(text):
+    assert mojibake_possible(text) or not is_bad(text)
