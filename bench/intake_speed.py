@@ -54,9 +54,8 @@ def peak(mode: str, path: Path) -> float:
         "if sys.argv[1] == 'mailparser':\n    import mailparser; mailparser.parse_from_bytes(raw)\n"
         "elif sys.argv[1] == 'intake':\n"
         "    from datetime import UTC, datetime\n    from intake.analyze import analyze\n"
-        "    from toasoan.cli import preset_settings\n"
-        "    s = preset_settings('kep').model_copy(update={'max_message_bytes': 10**9,"
-        " 'max_attachment_bytes': 10**9})\n"
+        "    from msgspec.structs import replace\n    from toasoan.cli import preset_settings\n"
+        "    s = replace(preset_settings('kep'), max_message_bytes=10**9, max_attachment_bytes=10**9)\n"
         "    analyze(raw, s, datetime(2026, 11, 23, 2, 0, tzinfo=UTC))\n"
         "print(next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')))\n"
     )

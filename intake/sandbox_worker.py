@@ -13,7 +13,6 @@ plain data, never an exception object.
 
 from __future__ import annotations
 
-import logging
 import os
 import pickle
 import resource
@@ -81,6 +80,8 @@ def main() -> None:
     os.dup2(2, 1)  # a library that prints must not corrupt the answers
     sys.path[:], limit = read_message(requests)  # the caller's import path (tests, checkouts), and the ceiling
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import logging  # here, not at the top: the caller imports this module to start us, before it needs logging
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its complaints about broken files are ours to report
     for module in PRELOAD:
         __import__(module)

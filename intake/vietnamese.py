@@ -165,7 +165,7 @@ NUCLEUS = (
 )
 CODA = "ch|ng|nh|c|m|n|p|t"
 SYLLABLE = re.compile(rf"(?:{ONSET})?(?:{NUCLEUS})(?:{CODA})?")
-MAX_JUDGED = 50_000  # characters (some 10 000 words): the opening of a long text tells how it was typed
+MAX_JUDGED = 5_000  # characters (some 1 000 words): the opening of a long text tells how it was typed
 MIN_WORDS = 8  # a short notice is enough: "Thong bao lich hop giao ban thang 12"
 UNMARKED_SHARE = 0.9  # accented prose leaves ~35-50 % of syllables without a mark; typed without, 100 %
 VIETNAMESE_SHARE = 0.7  # English shares only a third of its words with Vietnamese syllable shapes
