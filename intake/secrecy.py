@@ -10,6 +10,7 @@ data; each row says where the stamp stood, so the hold can tell the board where 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from intake.classify import fold
 LEVELS = [("tuyet_mat", "TUYỆT MẬT"), ("toi_mat", "TỐI MẬT"), ("mat", "MẬT")]  # the strongest first
 _WORD = {key: rf"{stamp}|{fold(stamp).upper()}" for key, stamp in LEVELS}
 _DECOR = r"[\s\[\](){}«»<>*_\"'“”|:.\-–—=#]*"
+ANY_WORD = re.compile("|".join(_WORD.values()), re.IGNORECASE)  # what every line pattern needs
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ LINE_PLACES = [
 ]
 
 
+@functools.cache  # a few patterns, asked for thousands of times a corpus
 def _compiled(place: Place, key: str, flags: int = 0) -> re.Pattern:
     return re.compile(place.pattern.replace("{stamp}", _WORD[key]), flags)
 
@@ -48,8 +51,9 @@ def stamp(subject: str, texts: dict[str, str]) -> tuple[str, str]:
     """(level, where it was found) or ("none", ""). ``texts`` names each text read ("nội dung thư",
     "tệp báo cáo.docx"). A stamp on a line of its own counts in any case (``Mật``); in the subject it must
     be written in capitals, the way offices write a stamp there, so that "Mật độ dân số" is never one."""
-    short = {  # a stamp is a short line: a 100-page document has a few hundred of them, read once
-        name: [line for line in map(str.strip, text.splitlines()) if 0 < len(line) < 40] for name, text in texts.items()
+    short = {  # a stamp is a short line that has a stamp's word: a 100-page document has a few of them
+        name: [line for line in map(str.strip, text.splitlines()) if 0 < len(line) < 40 and ANY_WORD.search(line)]
+        for name, text in texts.items()
     }
     for key, _ in LEVELS:
         for place in SUBJECT_PLACES if (subject or "") != (subject or "").upper() else SUBJECT_PLACES[:3]:
