@@ -175,9 +175,12 @@ _PLAIN_HTML = etree.HTMLParser()
 def _fragment(html: str) -> etree._Element:
     """The sanitised body as one tree (lxml's HTML parser, in C), read for its text, its emptiness and
     the preview."""
-    if not html:
-        return etree.Element("div")
-    return lxml.html.fragment_fromstring(html, create_parent="div", parser=_PLAIN_HTML)
+    root = etree.Element("div")  # not lxml.html's: what it holds would be looked up as lxml.html's classes
+    parts = lxml.html.fragments_fromstring(html, parser=_PLAIN_HTML) if html else []
+    if parts and isinstance(parts[0], str):  # text before the first element
+        root.text = parts.pop(0)
+    root.extend(parts)
+    return root
 
 
 def _inner_html(tree: etree._Element) -> str:

@@ -95,6 +95,8 @@ def clean_image(data: bytes, filename: str) -> Cleaned:
             else:
                 image = ImageOps.exif_transpose(opened)
                 image.load()
+    except Image.UnidentifiedImageError as exc:  # its text names a Python object, nothing for the board
+        raise ValueError(f"{filename} không phải ảnh đọc được (không nhận ra định dạng ảnh)") from exc
     except (Image.DecompressionBombError, OSError, SyntaxError, EOFError) as exc:
         raise ValueError(f"{filename} không phải ảnh đọc được ({exc})") from exc
     if fmt not in BROWSER_FORMATS:

@@ -116,6 +116,13 @@ def test_photo_attachment_is_cleaned_in_intake():
         assert image.size == (20, 40) and not image.getexif()
 
 
+def test_a_picture_that_is_not_one_is_dropped_with_a_warning_the_board_can_read():
+    result = analyze(mail_with((b"GIF89a but not really" * 20, "image", "png", "anh.png")), SETTINGS, samples_now())
+    assert result.submission.files == []
+    [warning] = [w for w in result.warnings if "anh.png" in w]
+    assert "không nhận ra định dạng ảnh" in warning and "0x" not in warning and "object" not in warning
+
+
 @pytest.mark.parametrize("name", ["bang-tinh.xlsx", "tai-lieu.odt", "anh.zip"])
 def test_archive_bombs_in_any_office_format_are_refused(name):
     out = io.BytesIO()
