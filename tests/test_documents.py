@@ -13,6 +13,7 @@ from docx.oxml.ns import qn
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from intake import docx_html
 from intake.analyze import _sanitized_text_html, _text_to_html
 from intake.docx_html import docx_to_html
 from intake.docx_safe import check_zip, convert_docx
@@ -179,9 +180,12 @@ def test_a_converted_document_is_freed_when_conversion_returns():
     converting one long document after another holds one at a time."""
     data = samples.news_docx()
     gc.collect()
-    gc.disable()
+    gc.disable()  # what a cycle holds stays among the collector's objects until it runs
     try:
         docx_to_html(data)
-        assert gc.collect() == 0
+        # Counted by the converter's own types, not by gc.collect(): in the whole suite, servers' threads
+        # make garbage of their own meanwhile.
+        left = [o for o in gc.get_objects() if type(o) in (docx_html._Package, docx_html._Part, docx_html._Converter)]
+        assert left == []
     finally:
         gc.enable()
