@@ -116,6 +116,15 @@ def test_photo_attachment_is_cleaned_in_intake():
         assert image.size == (20, 40) and not image.getexif()
 
 
+def test_pictures_are_read_only_in_the_formats_intake_takes_as_pictures():
+    """An icon (or a Word file's WMF logo) is a format Pillow has a decoder for, but not one intake takes as a
+    picture: it is refused without that decoder being tried on a stranger's bytes."""
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 0, 0)).save(out, "ICO")
+    with pytest.raises(ValueError, match="không nhận ra định dạng ảnh"):
+        clean_image(out.getvalue(), "logo.png")
+
+
 def test_a_picture_that_is_not_one_is_dropped_with_a_warning_the_board_can_read():
     result = analyze(mail_with((b"GIF89a but not really" * 20, "image", "png", "anh.png")), SETTINGS, samples_now())
     assert result.submission.files == []
