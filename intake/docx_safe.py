@@ -140,7 +140,14 @@ def convert_docx(data: bytes, name: str) -> SafeDocument:
     images = []
     if len(converted.images) > MAX_IMAGES:
         notes.append(("images_over_limit", {"count": len(converted.images), "limit": MAX_IMAGES}))
-    for index, (ref, filename, _ctype, blob) in enumerate(converted.images):
+
+    def drop(ref: str) -> None:
+        converted.html = re.sub(rf'<img src="cid:{re.escape(ref)}"[^>]*>', "", converted.html)
+
+    for index, (ref, filename, ctype, blob) in enumerate(converted.images):
+        if ctype in media.VECTOR_TYPES:  # the converter has told the board of its format ("image_format")
+            drop(ref)
+            continue
         try:
             if index >= MAX_IMAGES:
                 raise ValueError("vượt số ảnh tối đa")
@@ -148,7 +155,7 @@ def convert_docx(data: bytes, name: str) -> SafeDocument:
         except (ValueError, MemoryError) as exc:
             if index < MAX_IMAGES:
                 notes.append(("image_dropped", {"name": filename, "reason": str(exc)[:200]}))
-            converted.html = re.sub(rf'<img src="cid:{re.escape(ref)}"[^>]*>', "", converted.html)
+            drop(ref)
             continue
         notes += cleaned.notes
         images.append((ref, cleaned.filename, cleaned.content_type, cleaned.data))

@@ -23,6 +23,9 @@ BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
 # given these alone: a file none of them recognises is refused without its forty other decoders being
 # loaded (a tenth of a second for a Word file's WMF logo) or tried on a stranger's bytes.
 READABLE = (*BROWSER_FORMATS, "TIFF", "BMP")
+# Pictures drawn as vector commands (a Word file's WMF or EMF logo, SVG): no decoder of ours reads them, so a
+# document's converter drops them without loading Pillow, having told the board of their format.
+VECTOR_TYPES = {"image/x-wmf", "image/x-emf", "image/wmf", "image/emf", "image/svg+xml"}
 MAX_PIXELS = 60_000_000  # a 60-megapixel photo is plenty; larger is a decompression bomb or a mistake
 MAX_SIDE = 20_000
 MAX_FRAMES = 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -173,6 +174,26 @@ def test_the_sandbox_inflates_each_xml_part_once_and_reads_pictures_from_the_zip
     direct = docx_to_html(data)
     assert (safe.converted.html, safe.converted.text) == (direct.html, direct.text)
     assert len(safe.converted.images) == 1 and safe.converted.images[0][3].startswith(b"\x89PNG")
+
+
+def test_a_vector_logo_is_left_out_with_one_warning_and_without_pillow():
+    """Word files from offices carry the national emblem or a logo as WMF/EMF: no decoder of ours reads those,
+    so the picture is left out of the draft and the board told its format once."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(samples.news_docx())) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b'Extension="png" ContentType="image/png"', b'Extension="png" ContentType="image/x-wmf"'
+                )
+            elif item.filename.startswith("word/media/"):
+                data = b"\xd7\xcd\xc6\x9a" + bytes(60)  # a placeable WMF's header, as Word writes one
+            target.writestr(item, data)
+    result = convert_docx(out.getvalue(), "tin.docx")
+    assert "<img" not in result.converted.html
+    warnings = [code for code, _ in result.notes + result.converted.notes if "image" in code]
+    assert warnings == ["image_format"]
 
 
 def test_a_converted_document_is_freed_when_conversion_returns():
