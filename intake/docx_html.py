@@ -43,7 +43,9 @@ MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 VML = "{urn:schemas-microsoft-com:vml}"
 NOTE_KINDS = {"footnoteReference": ("footnotes", "fn"), "endnoteReference": ("endnotes", "en")}
 LIST_STYLE_DEPTH = re.compile(r"^List(?: Bullet| Number| Continue)? ([2-9])$")
-IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# Pictures a browser shows, or that cleaning turns into one (TIFF, BMP become PNG and say so): any other
+# format is named to the board here.
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/tiff", "image/bmp"}
 W_T, W_VAL = qn("w:t"), qn("w:val")
 # The names the walk asks for at every paragraph and run, looked up once.
 W_P, W_R, W_RPR, W_PPR, W_TBL, W_SDT, W_SDT_CONTENT = (

@@ -13,6 +13,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from hypothesis import example, given
 from hypothesis import strategies as st
+from PIL import Image
 
 from intake import docx_html
 from intake.analyze import _sanitized_text_html, _text_to_html
@@ -194,6 +195,23 @@ def test_a_vector_logo_is_left_out_with_one_warning_and_without_pillow():
     assert "<img" not in result.converted.html
     warnings = [code for code, _ in result.notes + result.converted.notes if "image" in code]
     assert warnings == ["image_format"]
+
+
+def test_a_tiff_in_a_document_is_said_to_be_converted_not_unshowable():
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(samples.news_docx())) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b'ContentType="image/png"', b'ContentType="image/tiff"')
+            elif item.filename.startswith("word/media/"):
+                tiff = io.BytesIO()
+                Image.new("RGB", (8, 8), (0, 90, 0)).save(tiff, "TIFF")
+                data = tiff.getvalue()
+            target.writestr(item, data)
+    result = convert_docx(out.getvalue(), "tin.docx")
+    assert [code for code, _ in result.notes + result.converted.notes if "image" in code] == ["image_converted"]
+    assert [content_type for _, _, content_type, _ in result.converted.images] == ["image/png"]
 
 
 def test_a_converted_document_is_freed_when_conversion_returns():
