@@ -23,6 +23,7 @@ import functools
 import quopri
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
@@ -83,12 +84,9 @@ class Mail:
 
     @functools.cached_property
     def _first_headers(self) -> dict[str, str]:
-        """Each header's first occurrence as ``Message.get`` gives it, read in one pass: the classifier
-        asks for a dozen headers, most of them absent, each a scan of a Received chain."""
-        first: dict[str, str] = {}
-        for key, value in self.headers.items():
-            first.setdefault(key.lower(), str(value).strip())
-        return first
+        """As ``Message.get`` gives them, read in one pass: the classifier asks for a dozen headers, most of
+        them absent, each a scan of a Received chain."""
+        return first_headers((key, str(value).strip()) for key, value in self.headers.items())
 
 
 def size_text(size: int) -> str:
@@ -216,12 +214,11 @@ def decode_header_value(value: str, notes: list[tuple[str, dict]]) -> str:
     return "".join(out)
 
 
-def first_headers(msg: Message) -> dict[str, str]:
-    """Each header's first occurrence as it came, by its name in lower case (repeated headers do happen
-    in the wild); read in one pass."""
+def first_headers(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each header's first occurrence, by its name in lower case (repeated headers do happen in the wild)."""
     first: dict[str, str] = {}
-    for key, value in msg.raw_items():
-        first.setdefault(key.lower(), str(value))
+    for key, value in pairs:
+        first.setdefault(key.lower(), value)
     return first
 
 
@@ -326,7 +323,7 @@ def read(raw: bytes) -> Mail:
         if (not is_attachment or inline_body) and data and subtype in ("plain", "html"):
             text = decode_bytes(data, part.get_content_charset(), notes)
             (html if subtype == "html" else plain).append(text)
-    first = first_headers(msg)
+    first = first_headers((key, str(value)) for key, value in msg.raw_items())  # as they came
     name, address = "", ""
     senders = getaddresses([decode_header_value(first.get("from", ""), notes)])
     if senders:

@@ -91,10 +91,8 @@ def _settings(args) -> Settings:
 
 
 def cmd_inspect(args) -> int:
-    from intake.sandbox import SANDBOX
-
-    SANDBOX.start()  # the document worker loads its converters while we load the rest and read the message
-    # Loading the modules and the settings makes no garbage. The `toasoan` program, which ends after this
+    # main() has started the document worker: it loads its converters while we load the rest and read the
+    # message. Loading the modules and the settings makes no garbage. The `toasoan` program, which ends after this
     # answer, pauses the collector meanwhile and freezes what they made (left out of later passes, the one
     # at exit included): 7 % of its work. A caller's process (tests) keeps its collector as it was.
     if args.program:
