@@ -427,7 +427,6 @@ def _header_block(raw: bytes) -> bytes:
 def _minimal_mail(raw: bytes) -> Mail:
     """Who sent a message whose headers cannot be parsed safely: From and Subject found with bounded
     searches in the first 64 KB, so that the sender can still be answered."""
-    from email.message import Message
     from email.utils import parseaddr
 
     head = raw[:65536].decode("utf-8", errors="replace")
@@ -436,7 +435,7 @@ def _minimal_mail(raw: bytes) -> Mail:
     name, address = parseaddr(sender[1]) if sender else ("", "")
     address = address.lower() if re.fullmatch(r"[^@\s]+@[^@\s]+", address or "") else ""
     subject_text = subject[1].strip() if subject else ""
-    return Mail(None, subject_text, address, name, [], None, [], "", "", [], Message())
+    return Mail(None, subject_text, address, name, [], None, [], "", "", [], [])
 
 
 def reply_shape(settings: Settings, mail: Mail, received_at: datetime) -> tuple[list[str], str | None]:

@@ -23,7 +23,7 @@ def verify(mail: Mail, trusted_authserv_id: str | None) -> tuple[bool, str]:
     if not trusted_authserv_id:
         return True, ""
     domain = mail.sender_address.rpartition("@")[2]
-    for header in mail.headers.get_all("Authentication-Results") or []:
+    for header in mail.header_values("Authentication-Results"):
         try:
             parsed = authres.AuthenticationResultsHeader.parse_value(" ".join(str(header).split()))
         except Exception:  # authres raises its own syntax errors and plain ones on odd input

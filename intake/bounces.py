@@ -1,11 +1,11 @@
-"""Delivery status notifications (RFC 3464): which of our messages bounced, for which recipients, why."""
+"""Delivery status notifications (RFC 3464): which of our messages bounced, for which recipients, why.
+
+Read in the sandbox worker with the rest of the message (intake/message.py), from the parts it parsed."""
 
 from __future__ import annotations
 
 import re
 from email.message import Message
-
-from intake.message import Mail
 
 MESSAGE_ID = re.compile(r"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
 
@@ -15,11 +15,11 @@ def _status_blocks(part: Message) -> list[Message]:
     return payload if isinstance(payload, list) else []
 
 
-def parse(mail: Mail) -> tuple[list[str], list[tuple[str, str]]]:
-    """(Message-IDs of the returned messages, [(failed recipient, reason)])."""
+def parse(msg: Message) -> tuple[list[str], list[tuple[str, str]]]:
+    """(Message-IDs of the returned messages, [(failed recipient, reason)]); both empty for other mail."""
     ids: list[str] = []
     failed: list[tuple[str, str]] = []
-    for part in mail.headers.walk():
+    for part in msg.walk():
         ctype = part.get_content_type()
         if ctype == "message/delivery-status":
             for block in _status_blocks(part):

@@ -64,8 +64,7 @@ def fold(text: str) -> str:
 
 def automatic(mail: Mail) -> tuple[str, str] | None:
     """('bounce' | 'auto_reply', reason) for mail no person wrote, which we never answer."""
-    ctype = mail.headers.get_content_type()
-    if ctype == "multipart/report" or BOUNCE_SENDER.match(mail.header("From")):
+    if mail.content_type == "multipart/report" or BOUNCE_SENDER.match(mail.header("From")):
         return "bounce", "thư báo lỗi chuyển phát (bounce)"
     auto = mail.header("Auto-Submitted").lower()
     if auto and auto != "no":

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from intake.sandbox_worker import HEADER, write_message
+from intake.sandbox_worker import HEADER, await_readable, write_message
 
 MEMORY_BYTES = 768 * 1024 * 1024  # address space: the interpreter and its libraries take ~300 MB of it
 TIMEOUT_SECONDS = 20.0
@@ -188,7 +188,7 @@ class Sandbox:
     def _read(fd: int, size: int, deadline: float) -> bytes:
         chunks, remaining = [], size
         while remaining:
-            if not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            if not await_readable(fd) and not select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
                 raise _Overrun
             chunk = os.read(fd, min(remaining, 1 << 20))
             if not chunk:

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from intake import bounces, handlers, refusals, replies
+from intake import handlers, refusals, replies
 from intake.analyze import Analysis, DeadlineFn, analyze
 from intake.authentication import verify
 from intake.message import size_text
@@ -323,7 +323,7 @@ class Intake:
 
     def _on_bounce(self, session: Session, a: Analysis, incoming: IncomingMessage, now: datetime) -> None:
         """A bounce of mail we sent marks the address as failing; the office is told once."""
-        ids, failed = bounces.parse(a.mail)
+        ids, failed = a.mail.returned
         ours = session.scalars(select(OutboxMail).where(OutboxMail.message_id.in_(ids))).all() if ids else []
         if not ours:
             log.info("thư báo lỗi không thuộc thư nào của hệ thống: %s", a.reason)
