@@ -81,15 +81,36 @@ def _allowed_class(tag: str, attr: str, value: str) -> str | None:
     return value
 
 
+EVENT_NAME = re.compile(r"on[a-z]+\s*=")
+
+
+def _has_event_attribute(lower: str) -> bool:
+    """What ``<[^<>]*[^>]\\son[a-z]+\\s*=`` finds (an on… attribute inside a tag), ten times faster: that
+    pattern starts at every "<" of the body; this looks for the fixed "on" and then at what lies before it,
+    each stretch of the body read once (a body of nothing but "on…=" stays linear)."""
+    last_open = last_close = -1
+    scanned = 0
+    for match in EVENT_NAME.finditer(lower):
+        end = match.start() - 2  # the character before the blank that must precede the name
+        if end < 0 or not lower[end + 1].isspace() or lower[end] == ">":
+            continue
+        last_open = max(last_open, lower.rfind("<", scanned, end))
+        last_close = max(last_close, lower.rfind(">", scanned, end))
+        scanned = end
+        if last_open > last_close:  # inside a tag opened before it
+            return True
+    return False
+
+
 # Matched against the body in lower case: one str.lower() costs less than case-insensitive matching of a
 # megabyte seven times over. A kind is found by any of its patterns; a pattern that starts with a fixed
-# text is searched for that text first, ten times faster than one that starts with a choice ("href|src").
+# text is searched for that text first, ten times faster than one that starts with a choice ("href|src");
+# where no pattern is fast, a function of the lower-case body stands for one.
 ACTIVE_MARKUP = {
     N_("mã script"): (r"<script\b",),
     N_("khung nhúng (iframe/object/embed)"): (r"<(iframe|frame|object|embed|applet)\b",),
     N_("biểu mẫu"): (r"<form\b",),
-    # "<[^>]+\son…=" would look from every "<" to the next ">"; this finds the same, looking from the last "<"
-    N_("thuộc tính sự kiện (on…)"): (r"<[^<>]*[^>]\son[a-z]+\s*=",),
+    N_("thuộc tính sự kiện (on…)"): (_has_event_attribute,),
     N_("liên kết javascript:/vbscript:/data:"): (
         r"href\s*=\s*[\"']?\s*(javascript|vbscript|data):",
         r"src\s*=\s*[\"']?\s*(javascript|vbscript|data):",
@@ -97,14 +118,17 @@ ACTIVE_MARKUP = {
     N_("ảnh lấy từ máy chủ bên ngoài"): (r"<img\b[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//",),
     N_("ảnh SVG"): (r"<svg\b",),
 }
-_ACTIVE_PATTERNS = {what: [re.compile(pattern) for pattern in patterns] for what, patterns in ACTIVE_MARKUP.items()}
+_FINDERS = {
+    what: [re.compile(pattern).search if isinstance(pattern, str) else pattern for pattern in patterns]
+    for what, patterns in ACTIVE_MARKUP.items()
+}
 
 
 def removed_kinds(html: str) -> list[str]:
     """What the sanitiser will take out of a body that the board should hear about: active content and
     remote resources (styles and classes, which every mail client writes, go without a word)."""
     lower = html.lower()
-    return [what for what, patterns in _ACTIVE_PATTERNS.items() if any(p.search(lower) for p in patterns)]
+    return [what for what, finders in _FINDERS.items() if any(find(lower) for find in finders)]
 
 
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")

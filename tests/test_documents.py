@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from intake.analyze import _sanitized_text_html, _text_to_html
 from intake.docx_html import docx_to_html
 from intake.docx_safe import check_zip, convert_docx
 from intake.filenames import safe_filename
-from intake.sanitize import sanitize
+from intake.sanitize import _has_event_attribute, removed_kinds, sanitize
 from tests import samples
 
 
@@ -89,6 +90,23 @@ def test_hostile_html_is_made_harmless():
     for bad in ("onclick", "script", "iframe", "javascript:", "tracker.example", "<img", "<form", "<input", "style="):
         assert bad not in clean
     assert '<a href="https://kep.gov.vn" rel="noopener noreferrer">ok</a>' in clean
+
+
+def test_the_board_is_told_what_active_markup_was_removed():
+    hostile = '<p onclick="steal()">Tin</p><iframe src="x"></iframe><a href="javascript:alert(1)">bấm</a>'
+    assert removed_kinds(hostile) == [
+        "khung nhúng (iframe/object/embed)",
+        "thuộc tính sự kiện (on…)",
+        "liên kết javascript:/vbscript:/data:",
+    ]
+    assert removed_kinds("<p>Nhân dịp mùa màng, online=1 và bấm <b>onclick= ở đây</b></p>") == []
+
+
+@example("<a< onclick=")  # a tag name holds "<" as the browser reads it
+@example("<a> onx= <b\u2003onload =")
+@given(st.text(alphabet="<> =onclabx\n\t\u2003", max_size=40))
+def test_event_attributes_are_found_where_the_plain_pattern_finds_them(text):
+    assert _has_event_attribute(text) == bool(re.search(r"<[^<>]*[^>]\son[a-z]+\s*=", text))
 
 
 @example("Tin \"a\" & 'b' <i>\xa0x</i>\r\ny\rz\x00\n\n\r\n  đoạn 2")

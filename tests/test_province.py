@@ -87,14 +87,20 @@ class Province:
 
     def holders(self) -> dict[str, str]:
         """site_id -> holder of a live lease, on the database's clock."""
+        now, rows = self._leases()
+        return {r.site_id: r.holder for r in rows if r.holder and r.expires_at > now}
+
+    def states(self) -> dict[str, str]:
+        """site_id -> the mailbox state on its lease row, as `toasoan sites` reads it."""
+        return {r.site_id: r.state for r in self._leases()[1]}
+
+    def _leases(self) -> tuple[float, list]:
         engine = create_engine(f"sqlite:///{self.db}")
         try:
             with engine.connect() as conn:
-                now = conn.scalar(select(database_now(engine)))
-                rows = conn.execute(select(mailbox_leases)).all()
+                return conn.scalar(select(database_now(engine))), conn.execute(select(mailbox_leases)).all()
         finally:
             engine.dispose()
-        return {r.site_id: r.holder for r in rows if r.holder and r.expires_at > now}
 
 
 def subjects(site, address: str, part: str) -> list[str]:
@@ -162,7 +168,9 @@ def test_one_process_serves_three_sites_then_a_fourth_added_while_running(site_f
         health = json.loads(body)
         assert status == 200 and health["ok"] and health["sites"] == dict.fromkeys(ids, "idle")
 
-        # `toasoan sites` from another process's point of view: the database.
+        # `toasoan sites` from another process's point of view: the database, where a watcher's state is
+        # written by the daemon's next lease round (about a second later), not at once.
+        wait_until(lambda: province.states() == dict.fromkeys(ids, "idle"), 10)
         capsys.readouterr()
         assert main(["sites", "--sites", str(province.dir), "--as-of", SCENARIO_START.isoformat()]) == 0
         listing = capsys.readouterr().out
