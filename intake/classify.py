@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from intake.message import Mail
 
@@ -18,21 +19,35 @@ AUTO_SUBJECT = re.compile(
 )
 BOUNCE_SENDER = re.compile(r"^\s*(mailer-daemon|postmaster)\b", re.IGNORECASE)
 
-CATEGORY_WORDS = [  # first match wins; order matters
-    ("urgent_dispatch", r"công điện|hỏa tốc|hoả tốc|điện khẩn|thượng khẩn"),
-    ("invitation", r"giấy mời"),
-    ("schedule", r"lịch công tác|lịch làm việc"),
-    ("event_report", r"hội nghị|tổng kết|sơ kết|hội thảo"),
-    ("legal_document", r"\d+/\d{4}/(?:QĐ|NQ|TT|NĐ)-|quyết định|nghị quyết"),
-    ("direction", r"công văn|chỉ thị|kế hoạch|thông báo|chỉ đạo"),
-    ("propaganda", r"tuyên truyền|phổ biến|giáo dục pháp luật"),
-    ("procedure", r"thủ tục hành chính|dịch vụ công"),
-    ("statistics", r"thống kê"),
-    ("science", r"đề tài|khoa học"),
-    ("qa", r"hỏi đáp|góp ý|phản ánh|kiến nghị|xin hỏi|cho hỏi"),
+CATEGORY_WORDS = [  # first match wins; order matters. A word, or a regular expression where it has syntax.
+    ("urgent_dispatch", ("công điện", "hỏa tốc", "hoả tốc", "điện khẩn", "thượng khẩn")),
+    ("invitation", ("giấy mời",)),
+    ("schedule", ("lịch công tác", "lịch làm việc")),
+    ("event_report", ("hội nghị", "tổng kết", "sơ kết", "hội thảo")),
+    # a number such as 12/2026/QĐ-UBND (or a draft's "Số:   /2026/QĐ-UBND"), looked for from its "/": a
+    # pattern starting with the digits tried every digit of the text, twenty times slower
+    ("legal_document", (r"/\d{4}/(?:QĐ|NQ|TT|NĐ)-", "quyết định", "nghị quyết")),
+    ("direction", ("công văn", "chỉ thị", "kế hoạch", "thông báo", "chỉ đạo")),
+    ("propaganda", ("tuyên truyền", "phổ biến", "giáo dục pháp luật")),
+    ("procedure", ("thủ tục hành chính", "dịch vụ công")),
+    ("statistics", ("thống kê",)),
+    ("science", ("đề tài", "khoa học")),
+    ("qa", ("hỏi đáp", "góp ý", "phản ánh", "kiến nghị", "xin hỏi", "cho hỏi")),
 ]
-URGENCY = [("hoa_toc", r"HỎA TỐC|HOẢ TỐC"), ("thuong_khan", r"THƯỢNG KHẨN"), ("khan", r"KHẨN")]
-_CATEGORY_PATTERNS = [(key, re.compile(pattern.lower())) for key, pattern in CATEGORY_WORDS]
+URGENCY = [("hoa_toc", ("HỎA TỐC", "HOẢ TỐC")), ("thuong_khan", ("THƯỢNG KHẨN",)), ("khan", ("KHẨN",))]
+REGEX_SYNTAX = re.compile(r"[\\.^$*+?{}\[\]()|]")
+
+
+def finder(choices: tuple[str, ...]) -> Callable[[str], bool]:
+    """What finds any of ``choices`` in a text: plain words as substrings, five times faster than one
+    regular expression of them all, whose scan stops at every "c", "h" or "t" of a Vietnamese page to try
+    each word; a choice with any other syntax as a regular expression."""
+    words = tuple(choice for choice in choices if not REGEX_SYNTAX.search(choice))
+    patterns = tuple(re.compile(choice) for choice in choices if REGEX_SYNTAX.search(choice))
+    return lambda text: any(word in text for word in words) or any(p.search(text) for p in patterns)
+
+
+_CATEGORY_FINDERS = [(key, finder(tuple(map(str.lower, choices)))) for key, choices in CATEGORY_WORDS]
 
 
 def lower_as_ignorecase(text: str) -> str:
@@ -84,8 +99,8 @@ def automatic(mail: Mail) -> tuple[str, str] | None:
 
 def category_of(subject: str, text: str, default: str = "news") -> str:
     for where in (lower_as_ignorecase(subject), lower_as_ignorecase(text[:3000])):
-        for key, pattern in _CATEGORY_PATTERNS:
-            if pattern.search(where):
+        for key, found in _CATEGORY_FINDERS:
+            if found(where):
                 return key
     return default
 
@@ -95,13 +110,14 @@ def _stamp_lines(text: str) -> list[str]:
 
 
 _URGENCY_PATTERNS = [
-    (key, re.compile(rf"(?:^|\| )(?:{pattern})(?: \||$)"), re.compile(pattern)) for key, pattern in URGENCY
+    (key, finder(words), re.compile(rf"(?:^|\| )(?:{'|'.join(words)})(?: \||$)")) for key, words in URGENCY
 ]
 
 
 def urgency_of(subject: str, text: str) -> str:
-    lines = " | ".join(_stamp_lines(text))
-    for key, on_a_line, anywhere in _URGENCY_PATTERNS:
-        if on_a_line.search(lines) or anywhere.search(subject.upper()):
+    """A stamp on a line of its own in the text, or the word anywhere in the subject (in capitals)."""
+    lines, upper = " | ".join(_stamp_lines(text)), subject.upper()
+    for key, found, on_a_line in _URGENCY_PATTERNS:
+        if (found(lines) and on_a_line.search(lines)) or found(upper):
             return key
     return "normal"

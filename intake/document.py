@@ -106,6 +106,10 @@ def _replaces(text: str, own: str | None) -> list[str]:
     return found
 
 
+SUMMARY_START = re.compile(r"^(V/v|Về việc)\b", re.IGNORECASE | re.MULTILINE)  # a line "V/v: …"
+SUMMARY = re.compile(r"^(V/v|Về việc)\s*:?\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
 def _type_of(head: list[str], number: str | None) -> tuple[str | None, int | None]:
     """(type, index of its line) from a type line, or from the number's abbreviation, or a "V/v" summary."""
     for i, line in enumerate(head):
@@ -118,7 +122,7 @@ def _type_of(head: list[str], number: str | None) -> tuple[str | None, int | Non
         symbol = m[1]
     if symbol and symbol.upper() in ABBREVIATIONS:
         return ABBREVIATIONS[symbol.upper()], None
-    if any(re.match(r"^(V/v|Về việc)\b", line, re.IGNORECASE) for line in head):
+    if SUMMARY_START.search("\n".join(head)):
         return "CÔNG VĂN", None  # 123/UBND-VP, and a summary under the number: a công văn
     return None, None
 
@@ -195,7 +199,7 @@ def extract(text: str) -> dict:
     }
     if type_line is not None and type_line + 1 < len(head) and not RULE.match(head[type_line + 1]):
         doc["summary"] = head[type_line + 1]
-    elif m := re.search(r"^(V/v|Về việc)\s*:?\s*(.+)$", "\n".join(head), re.IGNORECASE | re.MULTILINE):
+    elif m := SUMMARY.search("\n".join(head)):
         doc["summary"] = m[0].strip()
     if m := DATE.search("\n".join(head)):
         try:

@@ -51,13 +51,15 @@ def stamp(subject: str, texts: dict[str, str]) -> tuple[str, str]:
     """(level, where it was found) or ("none", ""). ``texts`` names each text read ("nội dung thư",
     "tệp báo cáo.docx"). A stamp on a line of its own counts in any case (``Mật``); in the subject it must
     be written in capitals, the way offices write a stamp there, so that "Mật độ dân số" is never one."""
+    subject = subject or ""
     short = {  # a stamp is a short line that has a stamp's word: a 100-page document has a few of them
         name: [line for line in map(str.strip, text.splitlines()) if 0 < len(line) < 40 and ANY_WORD.search(line)]
-        for name, text in texts.items()
+        for name, text in _distinct(texts).items()
     }
+    places = (SUBJECT_PLACES if subject != subject.upper() else SUBJECT_PLACES[:3]) if ANY_WORD.search(subject) else []
     for key, _ in LEVELS:
-        for place in SUBJECT_PLACES if (subject or "") != (subject or "").upper() else SUBJECT_PLACES[:3]:
-            if _compiled(place, key).search(subject or ""):
+        for place in places:
+            if _compiled(place, key).search(subject):
                 return key, place.name
         for name, lines in short.items():
             for place in LINE_PLACES:
@@ -65,6 +67,12 @@ def stamp(subject: str, texts: dict[str, str]) -> tuple[str, str]:
                 if any(pattern.match(line) for line in lines):
                     return key, f"{place.name} trong {name}"
     return "none", ""
+
+
+def _distinct(texts: dict[str, str]) -> dict[str, str]:
+    """Each text once, under the first name it has: a plain mail's text is also the submission's."""
+    seen: set[str] = set()
+    return {name: text for name, text in texts.items() if not (text in seen or seen.add(text))}
 
 
 def name_of(level: str) -> str:
