@@ -15,6 +15,7 @@ import lxml.etree
 import lxml.html
 
 from intake.classify import fold
+from intake.sanitize import HIDDEN_CONTENT
 
 WROTE = (  # "wrote" in the languages mail clients write it in
     r"(wrote|đã viết|a écrit|ha scritto|schreef|schrieb|escribió|escreveu|skrev|kirjoitti|napisał|написал|написала)"
@@ -62,8 +63,9 @@ EXCHANGE_BODY, EXCHANGE_QUOTE = "//div[@name='messageBodySection']", "//div[@nam
 RULES = (
     "//hr | //div[contains(@style, 'border-top:solid #E1E1E1')] | //div[contains(@style, 'border-top:solid #B5C4DF')]"
 )
-# What a reader sees: not styles or scripts (the quoted blocks are emptied before).
-TEXT_NODES = "//text()[not(parent::script or parent::style)]"
+# What a reader sees: not what the sanitiser drops with its content, scripts, styles, the head's <title>
+# (the quoted blocks are emptied before).
+TEXT_NODES = "//text()[not(" + " or ".join(f"ancestor::{tag}" for tag in sorted(HIDDEN_CONTENT)) + ")]"
 
 # Folded (lower case, no diacritics) first words of each command; the order matters ("khong duyet" first,
 # "duyet, dang" before "duyet"). The last four answer citizens' questions (newsroom/questions.py).

@@ -139,10 +139,16 @@ def sanitize(html: str) -> str:
     return IMAGE_WITHOUT_SOURCE.sub("", _clean(html))
 
 
+# Elements whose text no reader sees, dropped with it: a mail client never shows the <title> that Outlook
+# writes in the head (kept, it opened the draft with the mail's subject), nor a <template>.
+HIDDEN_CONTENT = {"script", "style", "title", "template"}
+
+
 def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=TAGS,
+        clean_content_tags=HIDDEN_CONTENT,
         attributes=ATTRIBUTES,
         url_schemes={"http", "https", "mailto", "cid"},
         link_rel="noopener noreferrer",

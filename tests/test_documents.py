@@ -92,6 +92,14 @@ def test_hostile_html_is_made_harmless():
     assert '<a href="https://kep.gov.vn" rel="noopener noreferrer">ok</a>' in clean
 
 
+def test_what_a_mail_client_does_not_show_is_not_in_the_draft():
+    outlook = (
+        "<html><head><title>Tin hội nghị</title><style>p{margin:0}</style></head>"
+        "<body><template><p>mẫu</p></template><p>Nội dung</p><script>x()</script></body></html>"
+    )
+    assert sanitize(outlook) == "<p>Nội dung</p>"
+
+
 def test_the_board_is_told_what_active_markup_was_removed():
     hostile = '<p onclick="steal()">Tin</p><iframe src="x"></iframe><a href="javascript:alert(1)">bấm</a>'
     assert removed_kinds(hostile) == [

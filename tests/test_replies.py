@@ -75,6 +75,15 @@ def test_html_only_reply():
     assert parse_command(reply_text("", html), NOW) == Command("reject", "ảnh mờ")
 
 
+def test_an_outlook_reply_in_html_alone_is_read_without_its_head():
+    """Outlook writes the subject in the head's <title>, which no reader sees: it is not the first line."""
+    html = (
+        "<html><head><title>RE: Bài chờ duyệt: Hội nghị</title><style>p{margin:0}</style></head>"
+        "<body><p>Duyệt</p><div id='divRplyFwdMsg'><b>Từ:</b> Ban biên tập</div></body></html>"
+    )
+    assert reply_text("", html) == "Duyệt"
+
+
 def test_html_reply_above_a_rule_keeps_only_what_was_written_above():
     html = (
         "<div><p>Duyệt</p>thêm ảnh<hr><p>Từ chối bản cũ</p><div style='border-top:solid #E1E1E1'>"
