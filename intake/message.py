@@ -237,6 +237,31 @@ def _ids(value: str) -> list[str]:
     return [i for i in re.findall(r"<[^<>\s]+>", value or "") if i.isprintable()]
 
 
+_WS = " \t\r\n"  # the blanks of RFC 5322, which alone the standard library's address parser skips
+_ADDRESS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+"
+_SPECIALS = r'()<>\[\]:;@\\,."'
+# "address" or "Name <address>" with a plain ASCII address and a name without RFC 5322's specials
+SIMPLE_ADDRESS = re.compile(
+    rf"[{_WS}]*(?:([^\x00-\x1f\x7f{_SPECIALS}{_WS}][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f{_SPECIALS}]*?)[{_WS}]*"
+    rf"<({_ADDRESS})>|({_ADDRESS}))[{_WS}]*"
+)
+
+
+def addresses(values: list[str]) -> list[tuple[str, str]]:
+    """``email.utils.getaddresses``, with the forms nearly every header holds read by one regular
+    expression: the library's parser, in Python, took a seventh of a short message's reading. Anything
+    else (quotes, comments, groups, several addresses) goes to the library as before."""
+    found = []
+    for value in values:
+        if not value.strip(_WS):
+            continue
+        match = SIMPLE_ADDRESS.fullmatch(value)
+        if match is None:
+            return getaddresses(values)
+        found.append((" ".join(re.split(f"[{_WS}]+", match[1])), match[2]) if match[2] else ("", match[3]))
+    return found
+
+
 def _checked_walk(msg: Message):
     """Every part with its depth, refusing a structure deeper or larger than mail ever needs."""
     stack, count = [(msg, 0)], 0
@@ -334,12 +359,12 @@ def read(raw: bytes) -> Mail:
             (html if subtype == "html" else plain).append(text)
     first = first_headers((key, str(value)) for key, value in msg.raw_items())  # as they came
     name, address = "", ""
-    senders = getaddresses([decode_header_value(first.get("from", ""), notes)])
+    senders = addresses([decode_header_value(first.get("from", ""), notes)])
     if senders:
         name, address = senders[0]
     recipients = [
         a.lower()
-        for _, a in getaddresses(
+        for _, a in addresses(
             [decode_header_value(first.get(h, ""), []) for h in ("to", "cc", "delivered-to", "x-original-to")]
         )
         if a
