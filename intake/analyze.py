@@ -34,7 +34,7 @@ from intake import (
     secrecy,
     vietnamese,
 )
-from intake.message import Attachment, Mail, MailRefused, header_problem, parse, size_text
+from intake.message import Attachment, Mail, MailRefused, header_end, header_problem, parse, size_text
 from intake.sandbox import SANDBOX, SandboxFailure
 from intake.sanitize import removed_kinds, sanitize
 from newsroom import replykey, secret_rotation
@@ -420,8 +420,8 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
 
 def _header_block(raw: bytes) -> bytes:
     """The headers of a message too large to read whole: enough to know and answer its sender."""
-    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\r\n\r\n")) if i >= 0]
-    return raw[: min(ends)] + b"\r\n\r\n" if ends else raw[:65536]
+    end = header_end(raw)
+    return raw[:end] + b"\r\n\r\n" if end < len(raw) else raw[:65536]
 
 
 def _minimal_mail(raw: bytes) -> Mail:

@@ -142,7 +142,7 @@ def mojibake_possible(text: str) -> bool:
 def header_problem(raw: bytes) -> tuple[str, dict] | None:
     """A header block over its limits, found with bytes operations only (linear, no parser)."""
     start = LEADING_NEWLINES.match(raw).end()
-    end = min((i for i in (raw.find(b"\n\n", start), raw.find(b"\r\n\r\n", start)) if i >= 0), default=len(raw))
+    end = header_end(raw, start)
     if end - start > MAX_HEADER_BYTES:
         return "header_too_large", {"size": size_text(end - start), "limit": size_text(MAX_HEADER_BYTES)}
     if too_long := next((n for n in map(len, raw[start:end].split(b"\n")) if n > MAX_HEADER_LINE), None):
@@ -151,6 +151,14 @@ def header_problem(raw: bytes) -> tuple[str, dict] | None:
 
 
 LEADING_NEWLINES = re.compile(rb"[\r\n]*")
+BLANK_LINE = re.compile(rb"\n\n|\r\n\r\n")
+
+
+def header_end(raw: bytes, start: int = 0) -> int:
+    """Where the header block ends (its blank line), or the message's length. One search that stops there:
+    looking for "\n\n" and "\r\n\r\n" in turn read the whole of a message that has only one kind."""
+    found = BLANK_LINE.search(raw, start)
+    return found.start() if found else len(raw)
 
 
 def charset_codec(name: str | None) -> str | None:

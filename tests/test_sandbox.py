@@ -28,6 +28,23 @@ def test_results_come_back():
     assert Sandbox(timeout=20).run(slow, 0) == "done"
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def test_an_idle_worker_waits_asleep_after_its_short_wait_awake():
+    """Caller and worker wait for each other awake for a millisecond (sandbox_worker.SPIN_SECONDS), then
+    asleep: a daemon with nothing to read uses no CPU."""
+    sandbox = Sandbox(timeout=20)
+    assert sandbox.run(slow, 0) == "done"
+    worker = sandbox._idle[0]
+    before = cpu_seconds(worker.pid)
+    time.sleep(1)
+    assert cpu_seconds(worker.pid) - before < 0.1
+    assert sandbox.run(slow, 0.2) == "done"  # a call longer than the wait awake is still answered
+
+
 def test_a_slow_parse_is_stopped_and_the_next_one_works():
     sandbox = Sandbox(timeout=1)
     with pytest.raises(ParseLimit, match="quá 1 giây"):
