@@ -79,7 +79,8 @@ class Mail:
     # Plain strings rather than the parser's Message, which took half the time of handing a message back.
     headers: list[tuple[str, str]]
     content_type: str = "text/plain"
-    returned: tuple[list[str], list[tuple[str, str]]] = ([], [])  # a bounce's (Message-IDs, failures)
+    # A bounce's report (intake/bounces.py): the Message-IDs it returns, and [(recipient, why)].
+    returned: tuple[list[str], list[tuple[str, str]]] = field(default_factory=lambda: ([], []))
     date: object = None
     defects: list[str] = field(default_factory=list)
     notes: list[tuple[str, dict]] = field(default_factory=list)  # (warning code, its values) from decoding
