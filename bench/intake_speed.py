@@ -3,7 +3,8 @@
 - messages per second: every email of ../shared/corpora/email through intake's analysis (parsing,
   classification, documents to HTML in the sandbox worker, sanitising, deadline) and through mail-parser
   alone; again without the messages that go through LibreOffice (.doc, .odt, .rtf: a separate program,
-  seconds each); the ten slowest messages with their times. The corpus is read --runs times (3) and each
+  seconds each); the ten slowest messages with their times; what an empty call to the sandbox worker
+  costs (the round trip every message pays once). The corpus is read --runs times (3) and each
   message counts its fastest run, for both: the steady state of a daemon (modules, regular expressions
   and workers warm), and on a shared machine the run least disturbed by other processes;
 - peak memory (maximum resident set of the process, each in a fresh process; the sandbox worker that
@@ -97,6 +98,13 @@ def speed(runs: int) -> None:
             f"mail-parser alone {len(names) / theirs:.0f}/s, "
             f"intake {len(names) / ours:.0f}/s; intake / mail-parser rate {theirs / ours:.2f} (goal ≥ 0.5)"
         )
+    waits = []
+    for _ in range(1000):
+        started = time.perf_counter()
+        SANDBOX.run(len, b"")
+        waits.append(time.perf_counter() - started)
+    waits.sort()
+    print(f"an empty call to the document worker (1000): min {waits[0] * 1e6:.0f} µs, median {waits[500] * 1e6:.0f} µs")
     print("slowest ten:")
     for name, seconds in sorted(times.items(), key=lambda item: -item[1])[:10]:
         print(f"  {seconds * 1000:8.1f} ms  {name}{'  (LibreOffice)' if name in office_cases else ''}")
