@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from intake.analyze import _sanitized_text_html, _text_to_html
 from intake.docx_html import docx_to_html
 from intake.docx_safe import check_zip, convert_docx
 from intake.filenames import safe_filename
-from intake.sanitize import _has_event_attribute, removed_kinds, sanitize
+from intake.sanitize import _has_event_attribute, _has_remote_image, removed_kinds, sanitize
 from tests import samples
 
 
@@ -111,10 +112,47 @@ def test_the_board_is_told_what_active_markup_was_removed():
 
 
 @example("<a< onclick=")  # a tag name holds "<" as the browser reads it
-@example("<a> onx= <b\u2003onload =")
-@given(st.text(alphabet="<> =onclabx\n\t\u2003", max_size=40))
+@example("<a> onx= <b\u2003onload =")  # only ASCII blanks separate attributes
+@example("<a\fonx\t\n=")
+@given(st.text(alphabet="<> =onclabx\n\t\f\u2003", max_size=40))
 def test_event_attributes_are_found_where_the_plain_pattern_finds_them(text):
-    assert _has_event_attribute(text) == bool(re.search(r"<[^<>]*[^>]\son[a-z]+\s*=", text))
+    assert _has_event_attribute(text) == bool(re.search(r"<[^<>]*[^>][ \t\n\r\f]on[a-z]+\s*=", text))
+
+
+@example("<img alt='<b>' src='//x'>")  # a "<" in a value does not end the tag
+@example("<img <img src=//x")
+@given(st.text(alphabet="<>imgsrc =/:'\"hp\t", max_size=40))
+def test_remote_images_are_found_where_the_plain_pattern_finds_them(text):
+    plain = r"<img\b[^>]*\ssrc\s*=\s*[\"']?\s*(https?:)?//"
+    assert _has_remote_image(text) == bool(re.search(plain, text))
+
+
+HOSTILE_BODIES = {
+    "<img without an end": "<img ",
+    "<img src without an end": "<img src",
+    "on, on, on": "on",
+    "<": "<",
+    "blanks after href=": " ",
+    "on… attributes": " onx",
+}
+
+
+@pytest.mark.parametrize("unit", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_hostile_markup_is_checked_in_linear_time(unit):
+    """In the daemon's own process, before the sanitiser: 16 times the text must not take 256 times as long
+    ("<img <img …" once took 1.2 s for 40 KB, "onon…" 14 s for 64 KB). A ratio of two sizes, which a
+    machine's speed does not move."""
+    prefix = "<p href=" if unit == " " else "<p "
+
+    def seconds(count: int) -> float:
+        body, best = prefix + unit * count, float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            removed_kinds(body)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    assert seconds(48_000) < 40 * seconds(3_000)
 
 
 @example("Tin \"a\" & 'b' <i>\xa0x</i>\r\ny\rz\x00\n\n\r\n  đoạn 2")
