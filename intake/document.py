@@ -47,11 +47,12 @@ ABBREVIATIONS = {
 }
 TYPES = sorted(set(ABBREVIATIONS.values()) | {"CÔNG VĂN"}, key=len, reverse=True)
 NUMBER = re.compile(r"Số\s*:\s*([0-9]+(?:/[0-9]{4})?/[\wĐđ.\-]+)", re.IGNORECASE)
-BLANK_NUMBER = re.compile(r"Số\s*:\s*[ .…_\d]*/\s*([A-Za-zĐđ]+)?", re.IGNORECASE)
+# Blanks and filler taken whole (*+), never shared between two quantifiers: "Số:" and 160 000 blanks took 36 s.
+BLANK_NUMBER = re.compile(r"Số\s*:\s*+[ .…_\d]*+/\s*+([A-Za-zĐđ]+)?", re.IGNORECASE)
 DATE = re.compile(
     r"(?:([A-ZÀ-Ỹ][\wÀ-ỹ ]{1,40}),\s*)?ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE
 )
-BLANK_DATE = re.compile(r"(?:([A-ZÀ-Ỹ][\wÀ-ỹ ]{1,40}),\s*)?ngày\s*[ .…_]*\s*tháng", re.IGNORECASE)
+BLANK_DATE = re.compile(r"(?:([A-ZÀ-Ỹ][\wÀ-ỹ ]{1,40}),\s*)?ngày\s*+[ .…_]*+\s*+tháng", re.IGNORECASE)
 AUTHORITY = re.compile(r"^(TM\.|KT\.|Q\.|TL\.|TUQ\.)\s*(.+)$")
 MOTTO = re.compile(r"CỘNG H[ÒO]A XÃ HỘI|ĐỘC LẬP|Độc lập", re.IGNORECASE)
 RULE = re.compile(r"^[_\-=.…]{3,}$")
@@ -65,7 +66,7 @@ EFFECTIVE = re.compile(
 # Searched in lower-cased sentences: with IGNORECASE, this search was a tenth of a long decree's analysis.
 REPEALS = re.compile(r"(bãi bỏ|thay thế|hết hiệu lực|hủy bỏ|huỷ bỏ|bai bo|thay the|het hieu luc)")
 SENTENCE_END = re.compile(r"(?<=[.;:])\s+")
-CITED_NUMBER = re.compile(r"(?:số|so)\s*:?\s*(\d+(?:/\d{4})?/[A-ZĐ][\wĐđ.\-]*[\wĐđ])", re.IGNORECASE)
+CITED_NUMBER = re.compile(r"(?:số|so)\s*+:?\s*+(\d++(?:/\d{4})?/[A-ZĐ][\wĐđ.\-]*[\wĐđ])", re.IGNORECASE)
 WEBSITE = re.compile(r"website|trang thông tin điện tử|cổng thông tin điện tử|trang ttđt|cổng ttđt", re.IGNORECASE)
 
 

@@ -46,7 +46,7 @@ PATTERNS: list[tuple[str, str, re.Pattern]] = [  # (kind, what the page shows in
     ),
 ]
 NAME_KIND = N_("họ tên (thành chữ viết tắt)")
-NAME_FIELD = re.compile(rf"(?im)^(\s*{_LABEL}\s*:\s*)(.+)$")
+NAME_FIELD = re.compile(rf"(?im)^([^\S\n]*+{_LABEL}\s*:\s*+)(.+)$")
 
 
 @dataclass
