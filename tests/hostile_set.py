@@ -430,6 +430,15 @@ def hostile_set(heavy: bool = False) -> dict[str, tuple[bytes, dict]]:
             {"kind": "submission", "warning": "no_diacritics"},
         ),
         "deep-nesting": (deep_mail(40), {"kind": "refused", "code": "too_deep"}),
+        # A document's blanks that a pattern could share between its quantifiers: 200 000 took minutes
+        "draft-number-of-blanks": (
+            mail(files=[(docx(("UỶ BAN NHÂN DÂN", "Số:" + " " * 200_000 + "x", "KẾ HOẠCH")), *DOCX, "kh.docx")]),
+            {"kind": "submission"},
+        ),
+        "draft-date-of-blanks": (
+            mail(files=[(docx(("UBND XÃ KÉP", "Số: 12/KH-UBND", "ngày" + " " * 50_000 + "x")), *DOCX, "kh.docx")]),
+            {"kind": "submission"},
+        ),
     }
     if heavy:
         cases["docx-100k-paragraphs"] = (
