@@ -40,7 +40,7 @@ FIELD_EMAIL = re.compile(
     r"(?im)^[^\S\n]*+(?:email|e-mail|thư\s*điện\s*tử)\s*:\s*+"
     r"<?([^\s<>@]++@(?=[^\s<>@]+\.[^\s<>@])[^\s<>@]++)>?\s*$"
 )
-# A name of 2 to 80 characters, on the label's line or the next.
+# A name of 2 to 80 characters, on the label's line or, when that is empty, on a line below it.
 FIELD_NAME = re.compile(r"(?im)^[^\S\n]*+(?:họ\s*(?:và\s*)?tên|ho\s*ten)\s*:\s*+(\S.{1,79}?)\s*$")
 GOVERNMENT = (".gov.vn", ".dcs.vn", ".org.vn")  # offices, party and mass organisations: not citizens
 
