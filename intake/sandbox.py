@@ -3,7 +3,9 @@
 Everything a stranger's mail makes us decode (MIME structure and headers, .docx, PDF, every image, the
 archives around them) runs in a worker process (intake/sandbox_worker.py, its own small entry point). A
 small pool of workers is started on demand and kept: the first loads the converters while the caller reads
-the message, and later calls cost a round trip. A call that runs too long or too large kills its worker,
+the message, and later calls cost a round trip. A message's pictures and PDFs are read side by side on the
+workers already started (``submit``): a department's news with a dozen phone photos is cleaned two at a
+time. A call that runs too long or too large kills its worker,
 which is replaced. Failures come back as data, a code and a short reason (SandboxFailure), never as a
 pickled exception: an object from the worker's side is not something the daemon should unpickle into its
 own exception handling.
@@ -22,9 +24,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.sandbox_worker import HEADER, await_readable, write_message
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 MEMORY_BYTES = 768 * 1024 * 1024  # address space: the interpreter and its libraries take ~300 MB of it
 TIMEOUT_SECONDS = 20.0
@@ -66,13 +71,20 @@ class Sandbox:
         self._idle: list[subprocess.Popen] = []
         self._count = 0
         self._available = threading.Condition()
+        self._callers: ThreadPoolExecutor | None = None
 
-    def start(self) -> None:
-        """Starts one worker now, so that it loads the converters while the caller does something else."""
+    def start(self, workers: int = 1) -> None:
+        """Starts workers now (up to ``workers``), so that they load the converters while the caller does
+        something else: ``toasoan inspect`` one, the daemon the whole pool."""
         with self._available:
-            if not self._idle and self._count < self.size:
+            while self._count < min(workers, self.size):
                 self._idle.append(self._spawn())
                 self._count += 1
+
+    @property
+    def workers(self) -> int:
+        """How many workers are started (or starting)."""
+        return self._count
 
     def _spawn(self) -> subprocess.Popen:
         # -I: the worker ignores PYTHON* variables and the current folder; it gets our path from us.
@@ -97,7 +109,7 @@ class Sandbox:
             raise SandboxFailure("crash", f"bộ đọc tệp không khởi động được ({ready})")
         worker.ready = True
 
-    def _acquire(self) -> subprocess.Popen:
+    def _acquire(self, spawn: bool = True) -> subprocess.Popen:
         with self._available:
             while True:
                 while self._idle:
@@ -106,7 +118,7 @@ class Sandbox:
                         return worker
                     self._close(worker)
                     self._count -= 1
-                if self._count < self.size:
+                if self._count < self.size and (spawn or self._count == 0):
                     self._count += 1
                     break
                 self._available.wait()
@@ -131,13 +143,14 @@ class Sandbox:
         worker.stdin.close()
         worker.stdout.close()
 
-    def run(self, function: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+    def run(self, function: Callable[..., Any], *args: Any, timeout: float | None = None, spawn: bool = True) -> Any:
         """``function(*args)`` in a worker; its value, or SandboxFailure. ``timeout`` (what is left of a
-        message's budget) shortens the wall-clock limit, never lengthens it."""
+        message's budget) shortens the wall-clock limit, never lengthens it. Without ``spawn``, the call
+        waits for a worker already started rather than start one (unless there is none)."""
         seconds = min(self.timeout, timeout) if timeout is not None else self.timeout
         if seconds <= 0:
             raise ParseLimit("time", "hết thời gian dành cho thư này")
-        worker = self._acquire()
+        worker = self._acquire(spawn)
         if not worker.ready:
             self._wait_ready(worker)
         try:
@@ -167,6 +180,17 @@ class Sandbox:
             raise ParseLimit(code, self._memory_text() if code == "memory" else reason)
         self._release(worker)
         raise SandboxFailure(code, reason)
+
+    def submit(self, function: Callable[..., Any], *args: Any, timeout: Callable[[], float]) -> Future:
+        """``run`` from a thread of the pool's own, the answer (or SandboxFailure) in the Future; ``timeout``
+        is asked when the call starts. It never starts a worker: starting one (a few tenths of a second)
+        costs more than the pictures of a short message, so with one worker the calls take turns."""
+        from concurrent.futures import ThreadPoolExecutor  # loaded by the first message with two pictures
+
+        with self._available:
+            if self._callers is None:
+                self._callers = ThreadPoolExecutor(self.size, thread_name_prefix="sandbox-call")
+        return self._callers.submit(lambda: self.run(function, *args, timeout=timeout(), spawn=False))
 
     def _memory_text(self) -> str:
         return f"đọc tệp cần quá {self.memory_bytes // 1048576} MB bộ nhớ"

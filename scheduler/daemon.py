@@ -30,6 +30,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from intake.mailbox import MailboxHub, MailboxWatcher
+from intake.sandbox import SANDBOX
 from intake.service import Intake
 from newsroom import claims, outbox
 from newsroom.archive import Archive
@@ -401,6 +402,7 @@ class Daemon:
         self.pending = {}
         if self.metrics is not None:
             self.metrics_port = self.metrics.serve(*self.metrics_address)
+        SANDBOX.start(SANDBOX.size)  # every document worker, loading while the mailboxes connect
         hub = asyncio.create_task(asyncio.to_thread(self.hub.run))
         tasks = [asyncio.create_task(self._leasing())]
         listener = None

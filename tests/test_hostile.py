@@ -132,6 +132,65 @@ def test_a_picture_that_is_not_one_is_dropped_with_a_warning_the_board_can_read(
     assert "không nhận ra định dạng ảnh" in warning and "0x" not in warning and "object" not in warning
 
 
+def news_with_photos_and_pdfs() -> bytes:
+    return mail_with(
+        (phone_photo(), "image", "jpeg", "IMG_0001.JPG"),
+        (scanned_pdf(), "application", "pdf", "cong-van.pdf"),
+        (b"GIF89a but not really" * 20, "image", "png", "anh-hong.png"),
+        (phone_photo(), "image", "jpeg", "IMG_0002.JPG"),
+        (text_pdf("Ke hoach to chuc hoi nghi"), "application", "pdf", "ke-hoach.pdf"),
+        (samples.png(), "image", "png", "so-do.png"),
+    )
+
+
+def test_pictures_and_pdfs_read_side_by_side_come_out_in_the_order_they_were_attached(monkeypatch):
+    """With the daemon's two workers the pictures and PDFs are read together (intake/analyze.py
+    ``_read_ahead``); the draft, its files and the board's warnings are what one worker gives, one by one."""
+    from intake import analyze as analyzing
+    from intake.analyze import as_json
+    from intake.sandbox import SANDBOX, Sandbox
+
+    SANDBOX.start(SANDBOX.size)
+    raw = news_with_photos_and_pdfs()
+    together = analyze(raw, SETTINGS, samples_now())
+    assert [(f.filename, f.use) for f in together.submission.files] == [
+        ("IMG_0001.jpg", "image"),
+        ("cong-van.pdf", "download"),
+        ("IMG_0002.jpg", "image"),
+        ("ke-hoach.pdf", "download"),
+        ("so-do.png", "image"),
+    ]
+    assert [c for c in together.warning_codes if c in ("image_metadata_removed", "image_dropped", "pdf_scanned")] == [
+        "image_metadata_removed",
+        "pdf_scanned",
+        "image_dropped",
+        "image_metadata_removed",
+    ]
+    assert "Ke hoach to chuc hoi nghi" in together.submission.body_html
+    monkeypatch.setattr(analyzing, "SANDBOX", Sandbox(size=1))
+    one_by_one = analyze(raw, SETTINGS, samples_now())
+    assert as_json(together) == as_json(one_by_one)
+    assert [f.data for f in together.submission.files] == [f.data for f in one_by_one.submission.files]
+
+
+def test_a_message_refused_after_its_pictures_were_handed_out_leaves_the_workers_free():
+    """The .docx comes first and is refused (macros) while its pictures are being cleaned: what was not
+    taken is dropped, and the next message finds every worker."""
+    from intake.sandbox import SANDBOX
+
+    SANDBOX.start(SANDBOX.size)
+    refused = mail_with(
+        (hostile_set.docx_renamed_macros(), *hostile_set.DOCX, "tin.docx"),
+        *[(phone_photo(), "image", "jpeg", f"IMG_{i:04d}.JPG") for i in range(6)],
+    )
+    assert analyze(refused, SETTINGS, samples_now()).code == "macros"
+    after = analyze(news_with_photos_and_pdfs(), SETTINGS, samples_now())
+    assert len(after.submission.files) == 5
+    SANDBOX._callers.shutdown(wait=True)  # what was handed out has finished: every worker is back
+    SANDBOX._callers = None
+    assert len(SANDBOX._idle) == SANDBOX._count == SANDBOX.size
+
+
 @pytest.mark.parametrize("name", ["bang-tinh.xlsx", "tai-lieu.odt", "anh.zip"])
 def test_archive_bombs_in_any_office_format_are_refused(name):
     out = io.BytesIO()

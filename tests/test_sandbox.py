@@ -132,3 +132,33 @@ def test_a_worker_busy_with_a_document_dies_with_its_parent():
     while alive(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(worker)
+
+
+def pid_after(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_submitted_calls_run_side_by_side_on_the_workers_already_started():
+    """A message's pictures go to the workers together (intake/analyze.py ``_read_ahead``)."""
+    sandbox = Sandbox(timeout=20, size=2)
+    sandbox.start(2)
+    calls = [sandbox.submit(pid_after, 0.5, timeout=lambda: 20) for _ in range(2)]
+    assert len({call.result() for call in calls}) == 2  # two workers, each with one picture
+
+
+def test_a_submitted_call_never_starts_a_worker():
+    """Starting one costs more than the pictures of a short message: with one started, calls take turns."""
+    sandbox = Sandbox(timeout=20, size=2)
+    sandbox.start()
+    calls = [sandbox.submit(pid_after, 0.2, timeout=lambda: 20) for _ in range(3)]
+    assert len({call.result() for call in calls}) == 1
+    assert sandbox._count == 1
+
+
+def test_a_submitted_call_keeps_the_ceilings():
+    sandbox = Sandbox(timeout=20, size=2)
+    sandbox.start(2)
+    with pytest.raises(ParseLimit, match="quá 1 giây"):
+        sandbox.submit(slow, 30, timeout=lambda: 1).result()
+    assert sandbox.submit(slow, 0, timeout=lambda: 20).result() == "done"
