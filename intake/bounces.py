@@ -5,6 +5,7 @@ Read in the sandbox worker with the rest of the message (intake/message.py), fro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from email.message import Message
 
 MESSAGE_ID = re.compile(r"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
@@ -15,12 +16,12 @@ def _status_blocks(part: Message) -> list[Message]:
     return payload if isinstance(payload, list) else []
 
 
-def parse(msg: Message) -> tuple[list[str], list[tuple[str, str]]]:
-    """(Message-IDs of the returned messages, [(failed recipient, reason)]); both empty for other mail."""
+def parse(parts: Iterable[tuple[Message, str]]) -> tuple[list[str], list[tuple[str, str]]]:
+    """(Message-IDs of the returned messages, [(failed recipient, reason)]) from a message's parts and their
+    content types, as ``read`` walked them; both empty for other mail."""
     ids: list[str] = []
     failed: list[tuple[str, str]] = []
-    for part in msg.walk():
-        ctype = part.get_content_type()
+    for part, ctype in parts:
         if ctype == "message/delivery-status":
             for block in _status_blocks(part):
                 action = str(block.get("Action", "")).strip().lower()

@@ -203,11 +203,17 @@ def _word_bytes(encoding: str, text: str) -> bytes:
     return quopri.decodestring(text.replace("_", " ").encode("ascii", "replace"), header=True)
 
 
+FOLD = re.compile(r"\r?\n(?=[ \t])")
+RAW_BYTE = re.compile("[\udc80-\udcff]")  # a byte of 8-bit header text, as the parser carries it
+
+
 def decode_header_value(value: str, notes: list[tuple[str, dict]]) -> str:
     """An unfolded header value with its encoded words decoded, in one pass. Raw 8-bit bytes (carried by
     the parser as surrogate escapes) are read as UTF-8, else Windows-1258."""
-    value = re.sub(r"\r?\n(?=[ \t])", "", value)
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii() and "=?" not in value and "\n" not in value:  # most headers: nothing to undo
+        return value
+    value = FOLD.sub("", value)
+    if RAW_BYTE.search(value):
         value = decode_bytes(value.encode("ascii", "surrogateescape"), "utf-8", notes)
     out: list[str] = []
     pending: tuple[str | None, bytearray] | None = None  # consecutive words of one charset, decoded together
@@ -320,7 +326,10 @@ def read(raw: bytes) -> Mail:
     plain: list[str] = []
     html: list[str] = []
     inside_attachment: set[int] = set()
+    parts: list[tuple[Message, str]] = []  # each part with its type, for the bounce report and the defects
     for index, part in enumerate(_checked_walk(msg)):
+        ctype = part.get_content_type()
+        parts.append((part, ctype))
         disposition = (part.get_content_disposition() or "").lower()
         if part.is_multipart():
             # RFC 2183 2.9: a disposition applies to the whole container (mail-parser's rule, kept).
@@ -334,7 +343,6 @@ def read(raw: bytes) -> Mail:
                 continue
         filename = _attachment_name(part, notes)
         content_id = str(part.get("content-id") or "").strip()
-        ctype = part.get_content_type()
         subtype = ctype.partition("/")[2]
         is_attachment = True
         if not filename:
@@ -398,9 +406,9 @@ def read(raw: bytes) -> Mail:
         attachments=attachments,
         headers=[(key, str(value).strip()) for key, value in msg.items()],  # as Message.get gives them
         content_type=msg.get_content_type(),
-        returned=bounces.parse(msg),
+        returned=bounces.parse(parts),
         date=date,
-        defects=[str(d) for part in msg.walk() for d in part.defects],  # decoding adds some: read last
+        defects=[str(d) for part, _ in parts for d in part.defects],  # decoding adds some: read last
         notes=[note for i, note in enumerate(notes) if note not in notes[:i]],
     )
 
