@@ -5,10 +5,9 @@ archives around them) runs in a worker process (intake/sandbox_worker.py, its ow
 small pool of workers is started on demand and kept: the first loads the converters while the caller reads
 the message, and later calls cost a round trip. A message's pictures and PDFs are read side by side on the
 workers already started (``submit``): a department's news with a dozen phone photos is cleaned two at a
-time. A call that runs too long or too large kills its worker,
-which is replaced. Failures come back as data, a code and a short reason (SandboxFailure), never as a
-pickled exception: an object from the worker's side is not something the daemon should unpickle into its
-own exception handling.
+time. A call that runs too long or too large kills its worker, which is replaced. Failures come back as
+data, a code and a short reason (SandboxFailure), never as a pickled exception: an object from the
+worker's side is not something the daemon should unpickle into its own exception handling.
 """
 
 from __future__ import annotations
