@@ -173,6 +173,23 @@ def test_pictures_and_pdfs_read_side_by_side_come_out_in_the_order_they_were_att
     assert [f.data for f in together.submission.files] == [f.data for f in one_by_one.submission.files]
 
 
+@pytest.mark.timeout(120)
+def test_the_daemons_mailbox_threads_share_the_two_workers_without_waiting_on_each_other():
+    """The hub runs four mailboxes at once (``--imap-workers``), each message handing its pictures to the
+    same two workers while it asks them for its text: every one finishes, with the draft it has alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from intake.analyze import as_json
+    from intake.sandbox import SANDBOX
+
+    SANDBOX.start(SANDBOX.size)
+    raw = news_with_photos_and_pdfs()
+    alone = as_json(analyze(raw, SETTINGS, samples_now()))
+    with ThreadPoolExecutor(4) as hub:
+        drafts = list(hub.map(lambda _: as_json(analyze(raw, SETTINGS, samples_now())), range(12)))
+    assert drafts == [alone] * 12
+
+
 def test_a_message_refused_after_its_pictures_were_handed_out_leaves_the_workers_free():
     """The .docx comes first and is refused (macros) while its pictures are being cleaned: what was not
     taken is dropped, and the next message finds every worker."""
