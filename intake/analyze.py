@@ -244,6 +244,15 @@ def _downloadable(att: Attachment, kind: str) -> bool:
     return active_content.DOWNLOADABLE.get(active_content.extension(att.filename)) == kind
 
 
+def _is_active(kind: str, ext: str) -> bool:
+    return kind in active_content.ACTIVE_KINDS or ext in active_content.ACTIVE_EXTENSIONS
+
+
+def _is_document(att: Attachment, ext: str) -> bool:
+    """A .docx, or what LibreOffice converts to one: the message's body when it is the first."""
+    return _is_docx(att) or ext in office.CONVERTIBLE
+
+
 def _is_image(att: Attachment, kind: str, ext: str) -> bool:
     return kind == "image" or att.content_type.startswith("image/") or ext in IMAGE_EXTENSIONS
 
@@ -259,13 +268,7 @@ def _read_ahead(mail: Mail, budget: Budget) -> dict[int, Future]:
     jobs = {}
     for index, att in enumerate(mail.attachments):
         ext, kind = active_content.extension(att.filename), active_content.sniff(att.data)
-        if (
-            att.content_type == "message/rfc822"
-            or kind in active_content.ACTIVE_KINDS
-            or ext in active_content.ACTIVE_EXTENSIONS
-            or _is_docx(att)
-            or ext in office.CONVERTIBLE
-        ):
+        if att.content_type == "message/rfc822" or _is_active(kind, ext) or _is_document(att, ext):
             continue
         if _is_image(att, kind, ext):
             jobs[index] = (media.clean_image, att.data, att.filename)
@@ -306,14 +309,14 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
             ext = active_content.extension(att.filename)
             kind = active_content.sniff(att.data)
             use = "download"
-            if kind in active_content.ACTIVE_KINDS or ext in active_content.ACTIVE_EXTENSIONS:
+            if _is_active(kind, ext):
                 warnings.add("active_dropped", name=att.filename, what=active_content.ACTIVE_KINDS.get(kind, ext))
                 continue
             if budget.left() <= 0:
                 warnings.add("time_budget", name=att.filename)
                 files.append(FileData(att.filename, att.content_type, att.data, "ignored", att.content_id or None))
                 continue
-            docx_like = (_is_docx(att) or ext in office.CONVERTIBLE) and not docx_done
+            docx_like = _is_document(att, ext) and not docx_done
             if kind == "zip" and not (docx_like and _is_docx(att)):
                 try:
                     checked = SANDBOX.run(
