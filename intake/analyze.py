@@ -15,7 +15,6 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import lxml.html
 from lxml import etree
 
 from intake import (
@@ -177,12 +176,12 @@ _PLAIN_HTML = etree.HTMLParser()
 
 def _fragment(html: str) -> etree._Element:
     """The sanitised body as one tree (lxml's HTML parser, in C), read for its text, its emptiness and
-    the preview."""
-    root = etree.Element("div")  # not lxml.html's: what it holds would be looked up as lxml.html's classes
-    parts = lxml.html.fragments_fromstring(html, parser=_PLAIN_HTML) if html else []
-    if parts and isinstance(parts[0], str):  # text before the first element
-        root.text = parts.pop(0)
-    root.extend(parts)
+    the preview. The wrapping <div> is the parser's own, and so is the text before the first element:
+    lxml's API refuses to set text holding a control character, which the parser keeps as it does in
+    every other text of the body."""
+    root = etree.fromstring(f"<html><body><div>{html}</div></body></html>", _PLAIN_HTML)[0][0]
+    if root.text and not root.text.strip():  # blanks before the first element, as lxml.html drops them
+        root.text = None
     return root
 
 
