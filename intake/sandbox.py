@@ -36,6 +36,7 @@ STARTUP_SECONDS = 60.0  # starting a worker (Python and the converters), apart f
 CPU_SECONDS = 15
 OUTPUT_BYTES = 96 * 1024 * 1024
 POOL_SIZE = 2
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the folder that holds intake/
 PIPE_BYTES = 1024 * 1024  # Linux's default ceiling for an unprivileged process (/proc/sys/fs/pipe-max-size)
 
 
@@ -86,10 +87,11 @@ class Sandbox:
         return self._count
 
     def _spawn(self) -> subprocess.Popen:
-        # -I: the worker ignores PYTHON* variables and the current folder; it gets our path from us.
-        worker = subprocess.Popen(
-            [sys.executable, "-I", "-m", "intake.sandbox_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
-        )
+        # -I: the worker ignores PYTHON* variables and the current folder; it gets our path from us, and
+        # imports this very package first (not the first one `-m` would find: an installed copy beside a
+        # checkout, or another git worktree, would run other code than the caller's).
+        start = f"import sys; sys.path.insert(0, {PACKAGE_ROOT!r}); from intake.sandbox_worker import main; main()"
+        worker = subprocess.Popen([sys.executable, "-I", "-c", start], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         for pipe in (worker.stdin, worker.stdout):
             _widen(pipe)
         write_message(worker.stdin, (list(sys.path), self.memory_bytes))

@@ -1,4 +1,4 @@
-"""The sandbox's worker process: `python -m intake.sandbox_worker`, started by intake/sandbox.py.
+"""The sandbox's worker process: ``main``, started by intake/sandbox.py in a fresh interpreter.
 
 A small entry point of its own, rather than a multiprocessing child, so that a worker never re-imports the
 caller's main module (for `toasoan`, the whole command line and its configuration layer) and loads only
@@ -128,7 +128,3 @@ def main() -> None:
         del data
         if answer[0] == "fail" and answer[1] in ("memory", "output"):
             return  # the heap may be fragmented past use; the next call gets a fresh worker
-
-
-if __name__ == "__main__":
-    main()

@@ -162,3 +162,19 @@ def test_a_submitted_call_keeps_the_ceilings():
     with pytest.raises(ParseLimit, match="quá 1 giây"):
         sandbox.submit(slow, 30, timeout=lambda: 1).result()
     assert sandbox.submit(slow, 0, timeout=lambda: 20).result() == "done"
+
+
+def test_a_worker_runs_the_callers_own_copy_of_intake(tmp_path):
+    """A checkout beside an installed copy, or a second git worktree: the worker imports the package its
+    caller imported, not the first one ``python -m`` would have found (the installed one), which would
+    have run one version's analysis around another's decoders."""
+    import shutil
+
+    shutil.copytree(ROOT / "intake", tmp_path / "intake", ignore=shutil.ignore_patterns("__pycache__"))
+    code = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import importlib.util\nfrom intake.sandbox import Sandbox\n"
+        "print(Sandbox().run(importlib.util.find_spec, 'intake').origin)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert found.stdout.strip() == str(tmp_path / "intake" / "__init__.py")
