@@ -283,6 +283,28 @@ def _decoded(ahead: Future | None, budget: Budget, function: Callable, *args: An
     return ahead.result() if ahead is not None else SANDBOX.run(function, *args, timeout=budget.left())
 
 
+def _cleaned_pictures(safe: docx_safe.SafeDocument, budget: Budget) -> list[media.Cleaned | str]:
+    """A converted document's pictures, each cleaned in a sandbox call of its own (its cleaned form, or
+    why it could not be): side by side where the pool has started two workers, one by one otherwise."""
+    pictures = safe.converted.images
+    together = SANDBOX.workers >= 2 and len(pictures) >= 2
+    ahead = [
+        SANDBOX.submit(media.clean_image, blob, name, timeout=budget.left) if together else None
+        for _, name, _, blob in pictures
+    ]
+    outcomes: list[media.Cleaned | str] = []
+    try:
+        for future, (_, name, _, blob) in zip(ahead, pictures, strict=True):
+            try:
+                outcomes.append(_decoded(future, budget, media.clean_image, blob, name))
+            except SandboxFailure as failure:
+                outcomes.append(failure.reason)
+    finally:
+        for future in filter(None, ahead):
+            future.cancel()
+    return outcomes
+
+
 def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budget) -> Submission | None:
     body_html, text, headings, files = "", "", [], []
     warnings = Notes(settings.language)
@@ -348,6 +370,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                 if safe.refusal:
                     analysis.refuse(safe.refusal[0], settings.language, **safe.refusal[1])
                     return None
+                docx_safe.settle_pictures(safe, _cleaned_pictures(safe, budget))
                 conv = safe.converted
                 body_html, text, headings = conv.html, conv.text, conv.headings
                 warnings.extend_notes(safe.notes)

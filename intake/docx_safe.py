@@ -1,4 +1,4 @@
-"""A Word document from a stranger, in one sandbox call: its package checked, converted, its pictures cleaned.
+"""A Word document from a stranger, in one sandbox call: its package checked and converted.
 
 The zip is read member by member with our own ceilings on the bytes really inflated (the sizes a zip
 declares may lie), so a bomb stops at the ceiling instead of in the converter. A macro project is refused
@@ -6,7 +6,10 @@ wherever it sits and whatever it is called (Office's content types and relations
 file carries its "_VBA_PROJECT" stream); a DOCTYPE or entity declaration in any XML part refuses the
 document (OOXML never needs one, and entity tricks are how XML bombs and external fetches start).
 Embedded files, OLE objects, altChunk parts, remote pictures and unsafe links never reach the draft, and
-each kind removed is reported. Every picture goes through intake/media.clean_image, like an attached photo.
+each kind removed is reported. Every picture then goes through intake/media.clean_image in a sandbox call of
+its own, like an attached photo (``settle_pictures`` takes the outcomes): a picture that crashes its
+decoder or runs over a limit costs that picture, not the document, and the daemon's two workers clean a
+document's photos side by side.
 """
 
 from __future__ import annotations
@@ -117,7 +120,8 @@ def check_archive(data: bytes, name: str, office: bool) -> SafeDocument:
 
 
 def convert_docx(data: bytes, name: str) -> SafeDocument:
-    """What runs in the sandbox for a .docx: checks, conversion, pictures; every removal as a note."""
+    """What runs in the sandbox for a .docx: checks and conversion, every removal as a note. The pictures
+    come back as the document holds them, for ``settle_pictures``."""
     xml_parts: dict[str, bytes] = {}
     try:
         notes = check_zip(data, name, office=True, xml_parts=xml_parts)
@@ -137,27 +141,32 @@ def convert_docx(data: bytes, name: str) -> SafeDocument:
     if links := removed.get("link", []):
         schemes = ", ".join(sorted(set(links)))
         notes.append(("document_link_removed", {"name": name, "count": len(links), "schemes": schemes}))
-    images = []
     if len(converted.images) > MAX_IMAGES:
         notes.append(("images_over_limit", {"count": len(converted.images), "limit": MAX_IMAGES}))
-
-    def drop(ref: str) -> None:
-        converted.html = re.sub(rf'<img src="cid:{re.escape(ref)}"[^>]*>', "", converted.html)
-
+    pictures = []
     for index, (ref, filename, ctype, blob) in enumerate(converted.images):
-        if ctype in media.VECTOR_TYPES:  # the converter has told the board of its format ("image_format")
-            drop(ref)
-            continue
-        try:
-            if index >= MAX_IMAGES:
-                raise ValueError("vượt số ảnh tối đa")
-            cleaned = media.clean_image(blob, filename)
-        except (ValueError, MemoryError) as exc:
-            if index < MAX_IMAGES:
-                notes.append(("image_dropped", {"name": filename, "reason": str(exc)[:200]}))
-            drop(ref)
-            continue
-        notes += cleaned.notes
-        images.append((ref, cleaned.filename, cleaned.content_type, cleaned.data))
-    converted.images = images
+        # a vector picture: the converter has told the board of its format ("image_format")
+        if ctype in media.VECTOR_TYPES or index >= MAX_IMAGES:
+            converted.html = _without_picture(converted.html, ref)
+        else:
+            pictures.append((ref, filename, ctype, blob))
+    converted.images = pictures
     return SafeDocument(converted, notes)
+
+
+def _without_picture(html: str, ref: str) -> str:
+    return re.sub(rf'<img src="cid:{re.escape(ref)}"[^>]*>', "", html)
+
+
+def settle_pictures(safe: SafeDocument, outcomes: list[media.Cleaned | str]) -> None:
+    """The converted document with its pictures cleaned: ``outcomes`` holds, for each picture in order, its
+    cleaned form or why it could not be read, and a picture dropped leaves the draft with a note."""
+    converted, images = safe.converted, []
+    for (ref, filename, _, _), outcome in zip(converted.images, outcomes, strict=True):
+        if isinstance(outcome, str):
+            safe.notes.append(("image_dropped", {"name": filename, "reason": outcome[:200]}))
+            converted.html = _without_picture(converted.html, ref)
+            continue
+        safe.notes += outcome.notes
+        images.append((ref, outcome.filename, outcome.content_type, outcome.data))
+    converted.images = images

@@ -18,12 +18,13 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from intake import docx_html
-from intake.analyze import _sanitized_text_html, _text_to_html
+from intake.analyze import _sanitized_text_html, _text_to_html, analyze
 from intake.docx_html import docx_to_html
 from intake.docx_safe import check_zip, convert_docx
 from intake.filenames import safe_filename
 from intake.sanitize import _has_event_attribute, _has_remote_image, removed_kinds, sanitize
 from tests import samples
+from toasoan.cli import preset_settings
 
 
 def test_news_document_keeps_its_structure():
@@ -273,9 +274,12 @@ def test_a_tiff_in_a_document_is_said_to_be_converted_not_unshowable():
                 Image.new("RGB", (8, 8), (0, 90, 0)).save(tiff, "TIFF")
                 data = tiff.getvalue()
             target.writestr(item, data)
-    result = convert_docx(out.getvalue(), "tin.docx")
-    assert [code for code, _ in result.notes + result.converted.notes if "image" in code] == ["image_converted"]
-    assert [content_type for _, _, content_type, _ in result.converted.images] == ["image/png"]
+    raw = samples.submission("vp@kep.gov.vn", "bbt@kep.gov.vn", "Tin hội nghị", docx=out.getvalue())
+    result = analyze(raw, preset_settings("kep"), samples.WRITTEN)
+    assert [code for code in result.warning_codes if "image" in code] == ["image_converted"]
+    assert [(f.filename, f.content_type) for f in result.submission.files if f.use == "image"] == [
+        ("anh-1.png", "image/png")
+    ]
 
 
 def test_a_converted_document_is_freed_when_conversion_returns():

@@ -219,6 +219,77 @@ def test_a_control_character_before_an_html_bodys_first_element_is_read_like_any
     assert "Ban biên tập" in result.submission.preview_text and "hội nghị tổng kết" in result.submission.preview_text
 
 
+def document_with_pictures(*pictures: bytes) -> bytes:
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("Kế hoạch tổ chức hội nghị tổng kết công tác năm của xã")
+    for n, picture in enumerate(pictures):
+        document.add_picture(io.BytesIO(picture))
+        document.add_paragraph(f"Ảnh {n + 1}")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def scan_as_jpeg_tiff() -> bytes:
+    """A 1500×1500 scan in a JPEG-compressed TIFF (2 MB): written again as a lossless PNG it is 6 MB."""
+    grain = Image.effect_noise((1500, 1500), 30)
+    out = io.BytesIO()
+    Image.merge("RGB", (grain, grain.rotate(90), grain.rotate(180))).save(out, "TIFF", compression="jpeg", quality=60)
+    return out.getvalue()
+
+
+def test_a_documents_pictures_read_side_by_side_come_out_as_one_by_one(monkeypatch):
+    """A .docx's pictures are cleaned in sandbox calls of their own, together on the daemon's two workers
+    (intake/analyze.py ``_cleaned_pictures``): the draft, its pictures and the board's warnings are what
+    one worker gives, one by one."""
+    from intake import analyze as analyzing
+    from intake.analyze import as_json
+    from intake.sandbox import SANDBOX, Sandbox
+
+    SANDBOX.start(SANDBOX.size)
+    pictures = (phone_photo(), hostile_set.png_claiming(30000, 30000), samples.png(), phone_photo())
+    raw = mail_with((document_with_pictures(*pictures), *hostile_set.DOCX, "ke-hoach.docx"))
+    together = analyze(raw, SETTINGS, samples_now())
+    files = together.submission.files
+    assert [(f.filename, f.use) for f in files] == [
+        ("anh-1.jpg", "image"),
+        ("anh-3.png", "image"),
+        ("anh-4.jpg", "image"),
+        ("ke-hoach.docx", "body"),
+    ]
+    assert [c for c in together.warning_codes if c.startswith("image_")] == [
+        "image_metadata_removed",
+        "image_dropped",
+        "image_metadata_removed",
+    ]
+    body = together.submission.body_html
+    assert [f'src="cid:{f.ref}"' in body for f in files[:3]] == [True] * 3 and body.count("<img") == 3
+    monkeypatch.setattr(analyzing, "SANDBOX", Sandbox(size=1))
+    one_by_one = analyze(raw, SETTINGS, samples_now())
+    assert as_json(together) == as_json(one_by_one)
+    assert [f.data for f in files] == [f.data for f in one_by_one.submission.files]
+
+
+def test_a_picture_over_a_limit_costs_the_picture_not_the_document(monkeypatch):
+    """A picture whose cleaned form is over the worker's answer ceiling (4 MB here, in place of 96 MB) is
+    left out with a note; the document's text and its other picture make the draft. When the document's
+    pictures were cleaned in the call that converted it, the whole document was lost with it."""
+    from intake import analyze as analyzing
+    from intake.sandbox import Sandbox
+
+    monkeypatch.setattr(analyzing, "SANDBOX", Sandbox(output_bytes=4 * 1024 * 1024))
+    raw = mail_with((document_with_pictures(scan_as_jpeg_tiff(), samples.png()), *hostile_set.DOCX, "ke-hoach.docx"))
+    result = analyze(raw, SETTINGS, samples_now())
+    assert result.kind == "submission"
+    assert "Kế hoạch tổ chức hội nghị" in result.submission.body_html
+    assert [(f.filename, f.use) for f in result.submission.files] == [("anh-2.png", "image"), ("ke-hoach.docx", "body")]
+    [dropped] = [w for w, c in zip(result.warnings, result.warning_codes, strict=True) if c == "image_dropped"]
+    assert "anh-1.tiff" in dropped and "quá lớn (6 MB)" in dropped
+    assert result.submission.body_html.count("<img") == 1
+
+
 @pytest.mark.parametrize("name", ["bang-tinh.xlsx", "tai-lieu.odt", "anh.zip"])
 def test_archive_bombs_in_any_office_format_are_refused(name):
     out = io.BytesIO()
