@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -34,15 +34,12 @@ from intake import (
     vietnamese,
 )
 from intake.message import Attachment, Mail, MailRefused, header_end, header_problem, parse, size_text
-from intake.sandbox import SANDBOX, SandboxFailure
-from intake.sanitize import removed_kinds, sanitize
+from intake.sandbox import SANDBOX, ReadAhead, SandboxFailure
+from intake.sanitize import CONTROL, removed_kinds, sanitize
 from newsroom import replykey, secret_rotation
 from newsroom.i18n import gettext
 from newsroom.settings import Settings
 from newsroom.submission import FileData, Submission
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".tif", ".tiff", ".bmp", ".heic"}
@@ -143,17 +140,21 @@ def _text_to_html(text: str) -> str:
 
 def _sanitized_text_html(text: str) -> str:
     """``sanitize(_text_to_html(text))`` without the sanitiser's parse: the text escaped the way it writes
-    text (only &, <, > and the no-break space; a CR becomes a line feed, NUL is dropped), so that a plain
-    text body, most of what offices send, is not read again by the sanitiser."""
-    return "".join(
-        "<p>"
-        + htmllib.escape(p, quote=False)
-        .replace("\xa0", "&nbsp;")
-        .replace("\x00", "")
-        .replace("\n", "<br>")
-        .replace("\r", "\n")
-        + "</p>"
-        for p in _paragraphs(text)
+    text (only &, <, > and the no-break space; a CR becomes a line feed, NUL is dropped, another control
+    character a blank), so that a plain text body, most of what offices send, is not read again by the
+    sanitiser."""
+    return CONTROL.sub(
+        " ",
+        "".join(
+            "<p>"
+            + htmllib.escape(p, quote=False)
+            .replace("\xa0", "&nbsp;")
+            .replace("\x00", "")
+            .replace("\n", "<br>")
+            .replace("\r", "\n")
+            + "</p>"
+            for p in _paragraphs(text)
+        ),
     )
 
 
@@ -256,16 +257,14 @@ def _is_image(att: Attachment, kind: str, ext: str) -> bool:
     return kind == "image" or att.content_type.startswith("image/") or ext in IMAGE_EXTENSIONS
 
 
-def _read_ahead(mail: Mail, budget: Budget) -> dict[int, Future]:
-    """The pictures and PDFs of a message with more than one, handed to the document workers together
-    (intake/sandbox.py ``submit``) and taken in their turn by ``_submission``: a dozen 12-megapixel
+def _read_ahead(mail: Mail, budget: Budget) -> ReadAhead:
+    """The pictures and PDFs of a message with more than one, handed to the document workers two at a
+    time (intake/sandbox.py ``ReadAhead``) and taken in their turn by ``_submission``: a dozen 12-megapixel
     photos, a quarter of a second each, are cleaned two at a time. Only what no document converter may
     claim first (a .docx, or what LibreOffice converts), and only where the pool has started more than one
     worker (the daemon): with one, the pictures would take the worker from the message's .docx."""
-    if SANDBOX.workers < 2:
-        return {}
     jobs = {}
-    for index, att in enumerate(mail.attachments):
+    for index, att in enumerate(mail.attachments if SANDBOX.workers >= 2 else []):
         ext, kind = active_content.extension(att.filename), active_content.sniff(att.data)
         if att.content_type == "message/rfc822" or _is_active(kind, ext) or _is_document(att, ext):
             continue
@@ -273,35 +272,33 @@ def _read_ahead(mail: Mail, budget: Budget) -> dict[int, Future]:
             jobs[index] = (media.clean_image, att.data, att.filename)
         elif kind == "pdf":
             jobs[index] = (media.inspect_pdf, att.data)
-    if len(jobs) < 2:
-        return {}
-    return {index: SANDBOX.submit(*job, timeout=budget.left) for index, job in jobs.items()}
+    return ReadAhead(SANDBOX, jobs if len(jobs) >= 2 else {}, budget.left)
 
 
-def _decoded(ahead: Future | None, budget: Budget, function: Callable, *args: Any) -> Any:
-    """What a decoder made of an attachment: read ahead with the others, or now."""
-    return ahead.result() if ahead is not None else SANDBOX.run(function, *args, timeout=budget.left())
-
-
-def _cleaned_pictures(safe: docx_safe.SafeDocument, budget: Budget) -> list[media.Cleaned | str]:
-    """A converted document's pictures, each cleaned in a sandbox call of its own (its cleaned form, or
-    why it could not be): side by side where the pool has started two workers, one by one otherwise."""
+def _cleaned_pictures(safe: docx_safe.SafeDocument, budget: Budget) -> list[media.Cleaned | str | None]:
+    """A converted document's pictures, each cleaned in a sandbox call of its own: its cleaned form, why
+    it could not be, or None when the message's time ran out first. Side by side where the pool has
+    started two workers, one by one otherwise; together no larger than one answer of the worker's (what
+    they were when the document was converted with its pictures in one call)."""
     pictures = safe.converted.images
     together = SANDBOX.workers >= 2 and len(pictures) >= 2
-    ahead = [
-        SANDBOX.submit(media.clean_image, blob, name, timeout=budget.left) if together else None
-        for _, name, _, blob in pictures
-    ]
-    outcomes: list[media.Cleaned | str] = []
+    jobs = {i: (media.clean_image, blob, name) for i, (_, name, _, blob) in enumerate(pictures)} if together else {}
+    ahead, outcomes, total = ReadAhead(SANDBOX, jobs, budget.left), [], 0
+    too_large = f"các ảnh của tài liệu đã quá {SANDBOX.output_bytes // 1048576} MB"
     try:
-        for future, (_, name, _, blob) in zip(ahead, pictures, strict=True):
+        for i, (_, name, _, blob) in enumerate(pictures):
+            if total > SANDBOX.output_bytes:
+                outcomes.append(too_large)
+                continue
             try:
-                outcomes.append(_decoded(future, budget, media.clean_image, blob, name))
+                cleaned = ahead.take(i, media.clean_image, blob, name)
             except SandboxFailure as failure:
-                outcomes.append(failure.reason)
+                outcomes.append(None if failure.code == "time" else failure.reason)
+                continue
+            total += len(cleaned.data)
+            outcomes.append(cleaned if total <= SANDBOX.output_bytes else too_large)
     finally:
-        for future in filter(None, ahead):
-            future.cancel()
+        ahead.close()
     return outcomes
 
 
@@ -361,7 +358,14 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                     docx_like = False
             if docx_like and (_is_docx(att) or document_data is not att.data):
                 try:
-                    safe = SANDBOX.run(docx_safe.convert_docx, document_data, att.filename, timeout=budget.left())
+                    safe = SANDBOX.run(
+                        docx_safe.convert_docx,
+                        document_data,
+                        att.filename,
+                        timeout=budget.left(),
+                        # its pictures come back as the document holds them, at most what its archive inflates to
+                        output_bytes=SANDBOX.output_bytes + docx_safe.MAX_INFLATED,
+                    )
                 except SandboxFailure as failure:  # unreadable, or over the limits: passed on, for download
                     warnings.add("document_unreadable", name=att.filename, reason=failure.reason)
                     use = "download" if _downloadable(att, kind) else "ignored"
@@ -370,7 +374,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                 if safe.refusal:
                     analysis.refuse(safe.refusal[0], settings.language, **safe.refusal[1])
                     return None
-                docx_safe.settle_pictures(safe, _cleaned_pictures(safe, budget))
+                docx_safe.settle_pictures(safe, _cleaned_pictures(safe, budget), att.filename)
                 conv = safe.converted
                 body_html, text, headings = conv.html, conv.text, conv.headings
                 warnings.extend_notes(safe.notes)
@@ -380,7 +384,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                 docx_done, use = True, "body"
             elif _is_image(att, kind, ext):
                 try:
-                    cleaned = _decoded(ahead.pop(index, None), budget, media.clean_image, att.data, att.filename)
+                    cleaned = ahead.take(index, media.clean_image, att.data, att.filename)
                 except SandboxFailure as failure:
                     warnings.add("image_dropped", name=att.filename, reason=failure.reason)
                     continue
@@ -391,7 +395,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                 continue
             elif kind == "pdf":
                 try:
-                    text_of_pdf, active = _decoded(ahead.pop(index, None), budget, media.inspect_pdf, att.data)
+                    text_of_pdf, active = ahead.take(index, media.inspect_pdf, att.data)
                 except SandboxFailure as failure:
                     warnings.add("pdf_unreadable", name=att.filename, reason=failure.reason)
                     use = "ignored"  # what it holds is unknown: never offered to the website's readers
@@ -408,8 +412,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                 use = "ignored"
             files.append(FileData(att.filename, att.content_type, att.data, use, att.content_id or None))
     finally:
-        for future in ahead.values():  # not taken: the message was refused or ran out of time
-            future.cancel()
+        ahead.close()
     if not docx_done and forwarded is not None and forwarded.text:
         text = "\n\n".join(filter(None, [forwarded.text, *pdf_texts]))
         body_html, sanitized = _sanitized_text_html(text), True

@@ -145,7 +145,8 @@ def convert_docx(data: bytes, name: str) -> SafeDocument:
         notes.append(("images_over_limit", {"count": len(converted.images), "limit": MAX_IMAGES}))
     pictures = []
     for index, (ref, filename, ctype, blob) in enumerate(converted.images):
-        # a vector picture: the converter has told the board of its format ("image_format")
+        # a vector picture (the converter has told the board of its format, "image_format"), or one over
+        # the count ("images_over_limit")
         if ctype in media.VECTOR_TYPES or index >= MAX_IMAGES:
             converted.html = _without_picture(converted.html, ref)
         else:
@@ -158,15 +159,21 @@ def _without_picture(html: str, ref: str) -> str:
     return re.sub(rf'<img src="cid:{re.escape(ref)}"[^>]*>', "", html)
 
 
-def settle_pictures(safe: SafeDocument, outcomes: list[media.Cleaned | str]) -> None:
+def settle_pictures(safe: SafeDocument, outcomes: list[media.Cleaned | str | None], name: str) -> None:
     """The converted document with its pictures cleaned: ``outcomes`` holds, for each picture in order, its
-    cleaned form or why it could not be read, and a picture dropped leaves the draft with a note."""
-    converted, images = safe.converted, []
+    cleaned form, why it could not be read, or None when the message's time ran out first (one note for
+    all of those). A picture dropped leaves the draft with a note."""
+    converted, images, unread = safe.converted, [], 0
     for (ref, filename, _, _), outcome in zip(converted.images, outcomes, strict=True):
-        if isinstance(outcome, str):
-            safe.notes.append(("image_dropped", {"name": filename, "reason": outcome[:200]}))
-            converted.html = _without_picture(converted.html, ref)
+        if isinstance(outcome, media.Cleaned):
+            safe.notes += outcome.notes
+            images.append((ref, outcome.filename, outcome.content_type, outcome.data))
             continue
-        safe.notes += outcome.notes
-        images.append((ref, outcome.filename, outcome.content_type, outcome.data))
+        if outcome is None:
+            unread += 1
+        else:
+            safe.notes.append(("image_dropped", {"name": filename, "reason": outcome[:200]}))
+        converted.html = _without_picture(converted.html, ref)
+    if unread:
+        safe.notes.append(("pictures_time_budget", {"count": unread, "name": name}))
     converted.images = images

@@ -143,6 +143,9 @@ WARNINGS: dict[str, Notice] = {
     "time_budget": Notice(
         N_("đã hết thời gian xử lý dành cho thư; {name} không được đọc"),
     ),
+    "pictures_time_budget": Notice(
+        N_("đã hết thời gian xử lý dành cho thư; {count} ảnh trong {name} không được đọc"),
+    ),
     "no_diacritics": Notice(
         N_("văn bản viết tiếng Việt không dấu; quy chế yêu cầu tiếng Việt có dấu (Unicode TCVN 6909:2001)"),
     ),

@@ -4,10 +4,11 @@ Everything a stranger's mail makes us decode (MIME structure and headers, .docx,
 archives around them) runs in a worker process (intake/sandbox_worker.py, its own small entry point). A
 small pool of workers is started on demand and kept: the first loads the converters while the caller reads
 the message, and later calls cost a round trip. A message's pictures and PDFs are read side by side on the
-workers already started (``submit``): a department's news with a dozen phone photos is cleaned two at a
-time. A call that runs too long or too large kills its worker, which is replaced. Failures come back as
-data, a code and a short reason (SandboxFailure), never as a pickled exception: an object from the
-worker's side is not something the daemon should unpickle into its own exception handling.
+workers already started (``submit``, as many at a time as there are workers through ``ReadAhead``): a
+department's news with a dozen phone photos is cleaned two at a time. A call that runs too long or too
+large kills its worker, which is replaced. Failures come back as data, a code and a short reason
+(SandboxFailure), never as a pickled exception: an object from the worker's side is not something the
+daemon should unpickle into its own exception handling.
 """
 
 from __future__ import annotations
@@ -144,20 +145,27 @@ class Sandbox:
         worker.stdin.close()
         worker.stdout.close()
 
-    def run(self, function: Callable[..., Any], *args: Any, timeout: float | None = None, spawn: bool = True) -> Any:
+    def run(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        timeout: float | None = None,
+        spawn: bool = True,
+        output_bytes: int | None = None,
+    ) -> Any:
         """``function(*args)`` in a worker; its value, or SandboxFailure. ``timeout`` (what is left of a
         message's budget) shortens the wall-clock limit, never lengthens it. Without ``spawn``, the call
-        waits for a worker already started rather than start one (unless there is none)."""
+        waits for a worker already started rather than start one (unless there is none). ``output_bytes``
+        is the answer's ceiling for a call whose answer is bounded by other limits of its own."""
         seconds = min(self.timeout, timeout) if timeout is not None else self.timeout
+        output_bytes = output_bytes or self.output_bytes
         if seconds <= 0:
             raise ParseLimit("time", "hết thời gian dành cho thư này")
         worker = self._acquire(spawn)
         if not worker.ready:
             self._wait_ready(worker)
         try:
-            write_message(
-                worker.stdin, (function, args, max(1, min(self.cpu_seconds, int(seconds) + 1)), self.output_bytes)
-            )
+            write_message(worker.stdin, (function, args, max(1, min(self.cpu_seconds, int(seconds) + 1)), output_bytes))
             answer = self._answer(worker, time.monotonic() + seconds)
         except _Overrun:
             self._discard(worker)
@@ -221,6 +229,40 @@ class Sandbox:
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
+
+
+class ReadAhead:
+    """Calls handed out a few at a time and taken in their turn: a message's photos are cleaned side by
+    side, yet a message with fifty of them keeps no more calls waiting for the workers than the pool has
+    workers, so that the hub's other mailboxes are not queued behind all fifty."""
+
+    def __init__(self, sandbox: Sandbox, jobs: dict[Any, tuple], timeout: Callable[[], float]):
+        self.sandbox, self.timeout = sandbox, timeout
+        self._waiting = list(jobs.items())
+        self._handed: dict[Any, Future] = {}
+        self._hand_out()
+
+    def _hand_out(self) -> None:
+        while self._waiting and len(self._handed) < self.sandbox.size:
+            key, (function, *args) = self._waiting.pop(0)
+            self._handed[key] = self.sandbox.submit(function, *args, timeout=self.timeout)
+
+    def take(self, key: Any, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)``'s answer (or SandboxFailure): handed out earlier under ``key``, or asked now."""
+        future = self._handed.pop(key, None)
+        if future is None:
+            self._waiting = [(k, job) for k, job in self._waiting if k != key]
+            return self.sandbox.run(function, *args, timeout=self.timeout())
+        try:
+            return future.result()
+        finally:
+            self._hand_out()
+
+    def close(self) -> None:
+        """Drops what was not taken: the message was refused, or ran out of time."""
+        self._waiting.clear()
+        for future in self._handed.values():
+            future.cancel()
 
 
 def _widen(pipe) -> None:

@@ -18,6 +18,7 @@ from tests import hostile_set, samples
 from toasoan.cli import preset_settings
 
 SETTINGS = preset_settings("kep")
+DOCX_TYPE = "/".join(hostile_set.DOCX)
 
 
 def phone_photo() -> bytes:
@@ -219,6 +220,20 @@ def test_a_control_character_before_an_html_bodys_first_element_is_read_like_any
     assert "Ban biên tập" in result.submission.preview_text and "hội nghị tổng kết" in result.submission.preview_text
 
 
+@pytest.mark.parametrize("subtype", ["plain", "html"])
+def test_control_characters_never_reach_the_draft_and_never_join_two_words(subtype):
+    """Not allowed in XML (a site's RSS feed with one is refused by feed readers), and nothing a reader
+    sees: each becomes a blank, so that a vertical tab written for a line break keeps its words apart."""
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "vp@kep.gov.vn", "bbt@kep.gov.vn", "Tin hội nghị"
+    text = "Sáng nay\x0bxã tổ chức\x01hội nghị\x1ftổng kết\x0ccông tác năm."
+    msg.set_content(f"<p>{text}</p>" if subtype == "html" else text, subtype=subtype)
+    sub = analyze(bytes(msg), SETTINGS, samples_now()).submission
+    assert "Sáng nay xã tổ chức hội nghị tổng kết công tác năm." in sub.body_html
+    drawn = sub.body_html + sub.preview_html + sub.preview_text  # what the site and the board are shown
+    assert not any(chr(c) in drawn for c in [*range(1, 9), 11, 12, *range(14, 32)])
+
+
 def document_with_pictures(*pictures: bytes) -> bytes:
     from docx import Document
 
@@ -251,7 +266,10 @@ def test_a_documents_pictures_read_side_by_side_come_out_as_one_by_one(monkeypat
     SANDBOX.start(SANDBOX.size)
     pictures = (phone_photo(), hostile_set.png_claiming(30000, 30000), samples.png(), phone_photo())
     raw = mail_with((document_with_pictures(*pictures), *hostile_set.DOCX, "ke-hoach.docx"))
+    handed, submit = [], SANDBOX.submit
+    monkeypatch.setattr(SANDBOX, "submit", lambda *args, **kw: handed.append(args[0].__name__) or submit(*args, **kw))
     together = analyze(raw, SETTINGS, samples_now())
+    assert handed == ["clean_image"] * 4  # side by side, not one by one
     files = together.submission.files
     assert [(f.filename, f.use) for f in files] == [
         ("anh-1.jpg", "image"),
@@ -272,6 +290,19 @@ def test_a_documents_pictures_read_side_by_side_come_out_as_one_by_one(monkeypat
     assert [f.data for f in files] == [f.data for f in one_by_one.submission.files]
 
 
+def test_pictures_left_unread_when_the_time_ran_out_are_one_note_not_one_each():
+    from intake.docx_safe import convert_docx, settle_pictures
+    from intake.media import Cleaned
+
+    safe = convert_docx(document_with_pictures(samples.png(), samples.png(), samples.png()), "ke-hoach.docx")
+    settle_pictures(safe, [None, Cleaned(samples.png(), "image/png", "anh-2.png"), None], "ke-hoach.docx")
+    assert [f"{code} {values}" for code, values in safe.notes] == [
+        "pictures_time_budget {'count': 2, 'name': 'ke-hoach.docx'}"
+    ]
+    assert [name for _, name, _, _ in safe.converted.images] == ["anh-2.png"]
+    assert safe.converted.html.count("<img") == 1 and 'src="cid:' + safe.converted.images[0][0] in safe.converted.html
+
+
 def test_a_picture_over_a_limit_costs_the_picture_not_the_document(monkeypatch):
     """A picture whose cleaned form is over the worker's answer ceiling (4 MB here, in place of 96 MB) is
     left out with a note; the document's text and its other picture make the draft. When the document's
@@ -287,6 +318,40 @@ def test_a_picture_over_a_limit_costs_the_picture_not_the_document(monkeypatch):
     assert [(f.filename, f.use) for f in result.submission.files] == [("anh-2.png", "image"), ("ke-hoach.docx", "body")]
     [dropped] = [w for w, c in zip(result.warnings, result.warning_codes, strict=True) if c == "image_dropped"]
     assert "anh-1.tiff" in dropped and "quá lớn (6 MB)" in dropped
+    assert result.submission.body_html.count("<img") == 1
+
+
+def test_a_document_whose_pictures_are_larger_as_stored_than_an_answer_still_converts(monkeypatch):
+    """The pictures come back from the conversion as the document holds them: a BMP of 5 MB (4 MB answer
+    ceiling here, in place of 96 MB) is not the document's loss; written again as a PNG it is small."""
+    from intake import analyze as analyzing
+    from intake.sandbox import Sandbox
+
+    out = io.BytesIO()
+    Image.new("RGB", (1400, 1300), (0, 90, 160)).save(out, "BMP")
+    assert len(out.getvalue()) > 5_000_000
+    monkeypatch.setattr(analyzing, "SANDBOX", Sandbox(output_bytes=4 * 1024 * 1024))
+    raw = mail_with((document_with_pictures(out.getvalue()), *hostile_set.DOCX, "ke-hoach.docx"))
+    result = analyze(raw, SETTINGS, samples_now())
+    assert [(f.filename, f.content_type, f.use) for f in result.submission.files] == [
+        ("anh-1.png", "image/png", "image"),
+        ("ke-hoach.docx", DOCX_TYPE, "body"),
+    ]
+    assert "image_converted" in result.warning_codes and "document_unreadable" not in result.warning_codes
+
+
+def test_a_documents_pictures_together_are_held_to_one_answers_ceiling(monkeypatch):
+    """Each picture is its own call, but together they are no larger than the one answer they made when the
+    document was converted with them (8 MB here): the scan that goes over is left out, and said."""
+    from intake import analyze as analyzing
+    from intake.sandbox import Sandbox
+
+    monkeypatch.setattr(analyzing, "SANDBOX", Sandbox(output_bytes=8 * 1024 * 1024))
+    scans = document_with_pictures(scan_as_jpeg_tiff(), scan_as_jpeg_tiff(), samples.png())
+    result = analyze(mail_with((scans, *hostile_set.DOCX, "ke-hoach.docx")), SETTINGS, samples_now())
+    assert [f.filename for f in result.submission.files] == ["anh-1.png", "ke-hoach.docx"]
+    dropped = [w for w, c in zip(result.warnings, result.warning_codes, strict=True) if c == "image_dropped"]
+    assert len(dropped) == 2 and all("các ảnh của tài liệu đã quá 8 MB" in w for w in dropped)
     assert result.submission.body_html.count("<img") == 1
 
 

@@ -178,3 +178,20 @@ def test_a_worker_runs_the_callers_own_copy_of_intake(tmp_path):
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert found.stdout.strip() == str(tmp_path / "intake" / "__init__.py")
+
+
+def test_a_read_ahead_hands_out_no_more_calls_than_the_pool_has_workers():
+    """A message with fifty photos keeps two calls waiting for the workers, not fifty, so that the hub's
+    other mailboxes are not queued behind them; each answer taken hands out the next."""
+    from intake.sandbox import ReadAhead
+
+    pool = Sandbox(size=2)
+    pool.start(2)
+    handed, submit = [], pool.submit
+    pool.submit = lambda *args, **kw: handed.append(args[1]) or submit(*args, **kw)
+    ahead = ReadAhead(pool, {n: (slow, n / 100) for n in range(6)}, lambda: 20.0)
+    assert handed == [0, 0.01]
+    assert ahead.take(0, slow, 0) == "done" and handed == [0, 0.01, 0.02]
+    assert [ahead.take(n, slow, n / 100) for n in range(1, 6)] == ["done"] * 5
+    assert handed == [n / 100 for n in range(6)]
+    ahead.close()
