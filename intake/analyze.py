@@ -258,13 +258,12 @@ def _is_image(att: Attachment, kind: str, ext: str) -> bool:
 
 
 def _read_ahead(mail: Mail, budget: Budget) -> ReadAhead:
-    """The pictures and PDFs of a message with more than one, handed to the document workers two at a
-    time (intake/sandbox.py ``ReadAhead``) and taken in their turn by ``_submission``: a dozen 12-megapixel
-    photos, a quarter of a second each, are cleaned two at a time. Only what no document converter may
-    claim first (a .docx, or what LibreOffice converts), and only where the pool has started more than one
-    worker (the daemon): with one, the pictures would take the worker from the message's .docx."""
+    """The pictures and PDFs of a message, handed to the document workers two at a time (intake/sandbox.py
+    ``ReadAhead``, where the daemon has started both) and taken in their turn by ``_submission``: a dozen
+    12-megapixel photos, a quarter of a second each, are cleaned two at a time. Only what no document
+    converter may claim first (a .docx, or what LibreOffice converts)."""
     jobs = {}
-    for index, att in enumerate(mail.attachments if SANDBOX.workers >= 2 else []):
+    for index, att in enumerate(mail.attachments):
         ext, kind = active_content.extension(att.filename), active_content.sniff(att.data)
         if att.content_type == "message/rfc822" or _is_active(kind, ext) or _is_document(att, ext):
             continue
@@ -272,7 +271,7 @@ def _read_ahead(mail: Mail, budget: Budget) -> ReadAhead:
             jobs[index] = (media.clean_image, att.data, att.filename)
         elif kind == "pdf":
             jobs[index] = (media.inspect_pdf, att.data)
-    return ReadAhead(SANDBOX, jobs if len(jobs) >= 2 else {}, budget.left)
+    return ReadAhead(SANDBOX, jobs, budget.left)
 
 
 def _cleaned_pictures(safe: docx_safe.SafeDocument, budget: Budget) -> list[media.Cleaned | str | None]:
@@ -281,8 +280,7 @@ def _cleaned_pictures(safe: docx_safe.SafeDocument, budget: Budget) -> list[medi
     started two workers, one by one otherwise; together no larger than one answer of the worker's (what
     they were when the document was converted with its pictures in one call)."""
     pictures = safe.converted.images
-    together = SANDBOX.workers >= 2 and len(pictures) >= 2
-    jobs = {i: (media.clean_image, blob, name) for i, (_, name, _, blob) in enumerate(pictures)} if together else {}
+    jobs = {i: (media.clean_image, blob, name) for i, (_, name, _, blob) in enumerate(pictures)}
     ahead, outcomes, total = ReadAhead(SANDBOX, jobs, budget.left), [], 0
     too_large = f"các ảnh của tài liệu đã quá {SANDBOX.output_bytes // 1048576} MB"
     try:

@@ -234,11 +234,13 @@ class Sandbox:
 class ReadAhead:
     """Calls handed out a few at a time and taken in their turn: a message's photos are cleaned side by
     side, yet a message with fifty of them keeps no more calls waiting for the workers than the pool has
-    workers, so that the hub's other mailboxes are not queued behind all fifty."""
+    workers, so that the hub's other mailboxes are not queued behind all fifty. Nothing is handed out for
+    a single call, nor where the pool has started one worker (``toasoan inspect``): each is asked in its
+    turn, and a picture does not take the only worker from the message's .docx."""
 
     def __init__(self, sandbox: Sandbox, jobs: dict[Any, tuple], timeout: Callable[[], float]):
         self.sandbox, self.timeout = sandbox, timeout
-        self._waiting = list(jobs.items())
+        self._waiting = list(jobs.items()) if sandbox.workers >= 2 and len(jobs) >= 2 else []
         self._handed: dict[Any, Future] = {}
         self._hand_out()
 
