@@ -28,3 +28,12 @@ ensure_venv() {
   fi
   .venv/bin/python -m pip install -q --disable-pip-version-check -c requirements.lock -e ".${extra}"
 }
+
+# How many processes run the tests (pytest-xdist): one per CPU, at most four, each with its own Dovecot,
+# WordPress and PostgreSQL; most tests wait for a server or a daemon, not for the CPU. TOASOAN_TEST_WORKERS
+# sets it (0: every test in one process, as to debug one).
+test_workers() {
+  local cpus
+  cpus=$(nproc 2>/dev/null || echo 1)
+  echo "${TOASOAN_TEST_WORKERS:-$(( cpus < 4 ? cpus : 4 ))}"
+}
