@@ -279,17 +279,16 @@ def _cleaned_pictures(safe: docx_safe.SafeDocument, budget: Budget) -> list[medi
     it could not be, or None when the message's time ran out first. Side by side where the pool has
     started two workers, one by one otherwise; together no larger than one answer of the worker's (what
     they were when the document was converted with its pictures in one call)."""
-    pictures = safe.converted.images
-    jobs = {i: (media.clean_image, blob, name) for i, (_, name, _, blob) in enumerate(pictures)}
+    jobs = {i: (media.clean_image, blob, name) for i, (_, name, _, blob) in enumerate(safe.converted.images)}
     ahead, outcomes, total = ReadAhead(SANDBOX, jobs, budget.left), [], 0
     too_large = f"các ảnh của tài liệu đã quá {SANDBOX.output_bytes // 1048576} MB"
     try:
-        for i, (_, name, _, blob) in enumerate(pictures):
+        for i, job in jobs.items():
             if total > SANDBOX.output_bytes:
                 outcomes.append(too_large)
                 continue
             try:
-                cleaned = ahead.take(i, media.clean_image, blob, name)
+                cleaned = ahead.take(i, *job)
             except SandboxFailure as failure:
                 outcomes.append(None if failure.code == "time" else failure.reason)
                 continue
