@@ -1,6 +1,7 @@
 """How long an officer waits for `toasoan inspect`, as a whole process, beside a bare Python start.
 
-Three messages: a short plain mail, a department's .docx news item, and Nghị định 30/2020 (the decree of
+Four messages: a short plain mail, a department's .docx news item, the same with a photo in it as Word keeps
+one (1280×960 JPEG; the worker loads Pillow to clean it), and Nghị định 30/2020 (the decree of
 ../shared/corpora/vietnamese, over a hundred pages) attached as .docx. Each is inspected several times in a
 fresh process (`toasoan inspect --preset kep --json`); the minimum and the median are printed, beside the
 same for `python -c pass` (the interpreter's own start) and the same analysis in a warm process, where
@@ -52,7 +53,20 @@ def mail(subject: str, body: str, document: bytes | None = None, filename: str =
     return bytes(msg)
 
 
-def news_docx() -> bytes:
+def photo() -> bytes:
+    """A photo as Word keeps one in a document (1280×960, JPEG): shades rather than a flat colour, so that
+    it is as large (some 100 KB) and as slow to decode as a real one."""
+    from PIL import Image, ImageChops, ImageFilter
+
+    shade = Image.radial_gradient("L").resize((1280, 960))
+    grain = Image.effect_noise((1280, 960), 8).filter(ImageFilter.GaussianBlur(1))
+    picture = Image.merge("RGB", (ImageChops.add(shade, grain, 2), grain, ImageChops.subtract(shade, grain)))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def news_docx(with_photo: bool = False) -> bytes:
     """A department's news item as offices write them: heading, paragraphs, a list and a small table."""
     document = docx.Document()
     document.add_heading("Hội nghị tổng kết công tác văn hóa năm 2026", level=1)
@@ -66,6 +80,9 @@ def news_docx() -> bytes:
     for r, row in enumerate(table.rows):
         for c, cell in enumerate(row.cells):
             cell.text = f"ô {r}.{c}"
+    if with_photo:
+        document.add_picture(io.BytesIO(photo()), width=docx.shared.Cm(15))
+        document.add_paragraph("Quang cảnh hội nghị. Ảnh: Tổ dân phố 3")
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -77,6 +94,9 @@ def messages() -> dict[str, bytes]:
             "Tin: Ra quân vệ sinh môi trường", "Sáng nay các tổ dân phố ra quân vệ sinh môi trường.\n\nTổ 3"
         ),
         ".docx mail": mail("Tin bài: Hội nghị tổng kết", "Kính gửi Ban biên tập", news_docx(), "tin-bai.docx"),
+        ".docx + photo": mail(
+            "Tin bài: Hội nghị tổng kết", "Kính gửi Ban biên tập", news_docx(with_photo=True), "tin-bai.docx"
+        ),
     }
     if DECREE.exists():
         found["decree (.docx)"] = mail(

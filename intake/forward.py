@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.utils import parseaddr
 
 from intake.message import Mail, parse
 
@@ -48,6 +47,8 @@ def unwrap(mail: Mail, timeout: float | None = None) -> Forwarded | None:
             body_start = i + 1
         elif line.strip() or fields:
             break
+    from email.utils import parseaddr  # only here: the email package is the worker's, not inspect's to load
+
     name, address = parseaddr(fields.get("from") or fields.get("từ") or "")
     subject = fields.get("subject") or fields.get("chủ đề") or ""
     return Forwarded(name, address.lower(), subject, "\n".join(lines[body_start:]).strip(), note)

@@ -9,6 +9,10 @@ attachments' bytes. Which parts are bodies and which attachments follows mail-pa
 replaced (a named part, a non-text part with a Content-ID, RTF, or Content-Disposition: attachment is an
 attachment).
 
+The standard library's parser is loaded by the functions that read, which run in the worker: the caller
+imports this module for the types and ``parse``, and loads no part of the email package for them (some
+15 ms of `toasoan inspect`, which waits for its own imports more than for its worker).
+
 Headers are decoded here in linear time: raw 8-bit UTF-8 (which many clients send) is read as UTF-8, encoded
 words of the same charset are joined before decoding, and a charset Python does not know is reported.
 """
@@ -18,18 +22,21 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import email
 import functools
+import importlib.util
+import os
 import quopri
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from email.message import Message
-from email.utils import getaddresses, parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-from intake import bounces
 from intake.filenames import safe_filename
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 MAX_HEADER_BYTES = 512 * 1024  # the whole header block; a long Received chain is ~20 KB
 MAX_HEADER_LINE = 64 * 1024  # one physical line; RFC 5322 allows 998 characters
@@ -107,8 +114,9 @@ def size_text(size: int) -> str:
 def nfc(text: str) -> str:
     """NFC (TCVN 6909:2001), after undoing mislabelled charsets: UTF-8 declared as Latin-1 or Windows-1252
     reads "Kính gá»\xadi"; ftfy recognises that and decodes it again. Only the sandbox worker reads
-    messages, so only it loads ftfy (0.1 s of regular expressions). Text with NUL characters is a binary
-    file sent as text, not mislabelled prose: ftfy would spend a quarter of a second per 100 KB on it."""
+    messages, so only it loads ftfy's test, and the rest of ftfy only for text that fails it. Text with NUL
+    characters is a binary file sent as text, not mislabelled prose: ftfy would spend a quarter of a second
+    per 100 KB on it."""
     text = text or ""
     if text.isascii():  # most headers and many bodies: nothing to undo or compose
         return text
@@ -130,14 +138,33 @@ def mojibake_possible(text: str) -> bool:
     where ``is_bad`` is false (a match lies within its reach of a non-ASCII character it holds); the
     probe's joins may say true where it is not, and then ftfy looks at the whole text. Text written
     with non-ASCII letters throughout (Vietnamese) is tested whole at once."""
-    from ftfy.badness import is_bad
-
+    is_bad = mojibake_test()
     pieces: list[str] = []
     for run in NON_ASCII_RUN.finditer(text):
         if len(pieces) > len(text) // 100:
             return is_bad(text)
         pieces.append(text[max(0, run.start() - MOJIBAKE_REACH) : run.end() + MOJIBAKE_REACH])
     return is_bad("\n".join(pieces))
+
+
+@functools.cache
+def mojibake_test() -> Callable[[str], bool]:
+    """ftfy's ``is_bad`` without the rest of ftfy: importing the package compiles its codecs, tables and
+    fixers (45-75 ms in the worker, on the path of every `toasoan inspect` of a Vietnamese message), which
+    only text that fails this test needs. ftfy/badness.py imports nothing of its package; loaded under its
+    own name, it is the very module the package takes once a text needs ``fix_encoding``."""
+    if "ftfy.badness" not in sys.modules:
+        package = importlib.util.find_spec("ftfy")
+        where = os.path.join(os.path.dirname(package.origin), "badness.py")
+        spec = importlib.util.spec_from_file_location("ftfy.badness", where)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["ftfy.badness"] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules["ftfy.badness"]
+            raise
+    return sys.modules["ftfy.badness"].is_bad
 
 
 def header_problem(raw: bytes) -> tuple[str, dict] | None:
@@ -275,6 +302,8 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
             continue
         match = SIMPLE_ADDRESS.fullmatch(value)
         if match is None:
+            from email.utils import getaddresses
+
             return getaddresses(values)
         found.append((" ".join(re.split(f"[{_WS}]+", match[1])), match[2]) if match[2] else ("", match[3]))
     return found
@@ -282,6 +311,8 @@ def addresses(values: list[str]) -> list[tuple[str, str]]:
 
 def _checked_walk(msg: Message):
     """Every part with its depth, refusing a structure deeper or larger than mail ever needs."""
+    from email.message import Message
+
     stack, count = [(msg, 0)], 0
     while stack:
         part, depth = stack.pop()
@@ -319,6 +350,12 @@ def _attachment_name(part: Message, notes: list[tuple[str, dict]]) -> str:
 
 def read(raw: bytes) -> Mail:
     """The message's parts; what runs in the sandbox worker (``parse`` calls it there)."""
+    import email
+    from email.message import Message
+    from email.utils import parsedate_to_datetime
+
+    from intake import bounces
+
     msg = email.message_from_bytes(raw.lstrip(b"\r\n"))  # some senders put a blank line before headers
     del raw
     notes: list[tuple[str, dict]] = []

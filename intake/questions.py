@@ -14,10 +14,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from email.utils import getaddresses
 
 from intake.classify import fold
-from intake.message import Mail
+from intake.message import Mail, addresses
 from newsroom.settings import Settings
 
 ASKS = re.compile(
@@ -106,7 +105,7 @@ def is_leaflet(text: str) -> bool:
 
 
 def _form_asker(mail: Mail, text: str) -> tuple[str, str]:
-    reply_to = [(n, a.lower()) for n, a in getaddresses([mail.header("Reply-To")]) if "@" in a]
+    reply_to = [(n, a.lower()) for n, a in addresses([mail.header("Reply-To")]) if "@" in a]
     name = m[1].strip() if (m := FIELD_NAME.search(text)) else ""
     if reply_to:
         return reply_to[0][1], name or reply_to[0][0]

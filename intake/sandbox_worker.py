@@ -24,9 +24,11 @@ import threading
 import time
 
 HEADER = struct.Struct("!Q")  # the length of each pickled message
-# Loaded while the caller starts: what every message (MIME, ftfy) and a .docx need. pypdf and Pillow
-# (0.1-0.3 s) are loaded by the first PDF or picture, so that `toasoan inspect` does not wait for them.
-PRELOAD = ("intake.message", "ftfy", "intake.docx_safe")
+# Loaded while the caller starts: what every message (intake.message's reading: the email package, which
+# intake.message leaves to the functions that read; ftfy's test for mojibake) and a .docx need. The rest of
+# ftfy is loaded by text that fails that test, pypdf and Pillow (0.1-0.3 s) by the first PDF or picture,
+# so that `toasoan inspect` waits for none of them.
+PRELOAD = ("intake.message", "email.parser", "email.utils", "intake.bounces", "intake.docx_safe")
 # Waking a process that sleeps on another CPU takes 20-50 µs on a virtual machine (the host must run the
 # idle vCPU again), as long as reading a short message; both sides therefore wait awake for up to a
 # millisecond (the time between one message's calls) before sleeping. A machine with one CPU never does:
@@ -102,6 +104,7 @@ def main() -> None:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its complaints about broken files are ours to report
     for module in PRELOAD:
         __import__(module)
+    sys.modules["intake.message"].mojibake_test()
     write_message(answers, ("ok", "ready"))  # loading is not counted against the first document's time
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     while True:

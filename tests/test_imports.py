@@ -6,6 +6,7 @@ those libraries costs tenths of a second at start-up and none of them is needed 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -53,24 +54,27 @@ def test_deadline():
     assert loaded(*args) == "0 []"
 
 
-def test_inspect_starts_its_worker_before_loading_the_settings_models(tmp_path):
-    """The worker loads the converters on the other core while this process loads its settings and analysis."""
+def test_inspect_starts_its_worker_before_loading_the_command_line(tmp_path):
+    """The `toasoan` program starts inspect's worker first: it loads the converters on the other core while
+    this process loads the command line, the settings and the analysis. The answer is whole although the
+    program ends without tidying its heap."""
     path = tmp_path / "message.eml"
     path.write_bytes(samples.submission("vhxh@kep.gov.vn", "bbt@kep.gov.vn", "Tin bài", docx=samples.news_docx()))
     run = (
-        "import contextlib, io, sys\n"
+        "import sys\n"
         "from intake.sandbox import Sandbox\n"
-        "seen = []\n"
         "spawn = Sandbox._spawn\n"
         "def watched(self):\n"
-        "    seen.append('newsroom.settings' in sys.modules)\n"
+        "    names = ('toasoan.cli', 'newsroom.settings', 'intake.analyze')\n"
+        "    print('loaded at start:', [name for name in names if name in sys.modules], flush=True)\n"
         "    return spawn(self)\n"
         "Sandbox._spawn = watched\n"
-        "from toasoan.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    code = main(sys.argv[1:])\n"
-        "print(code, seen)\n"
+        "from toasoan.program import main\n"
+        "main()\n"
     )
-    args = ("inspect", str(path), "--preset", "kep", "--received", "2026-11-20T16:00:00+07:00")
+    args = ("inspect", str(path), "--preset", "kep", "--received", "2026-11-20T16:00:00+07:00", "--json")
     out = subprocess.run([sys.executable, "-c", run, *args], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "0 [False]"
+    first, _, answer = out.stdout.partition("\n")
+    assert first == "loaded at start: []"
+    assert json.loads(answer)["kind"] == "submission"
+    assert json.loads(answer)["title"] == "Tin bài"

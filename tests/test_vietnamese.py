@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from intake.docx_html import docx_to_html
 from intake.message import mojibake_possible, parse
+from intake.sandbox import Sandbox
 from intake.vietnamese import TCVN3, convert, font_encoding, has_no_diacritics, looks_legacy
 
 CORPORA = Path(__file__).parent.parent.parent / "shared" / "corpora" / "vietnamese"
@@ -169,6 +170,29 @@ def test_mislabelled_charset_is_repaired():
         + b"\r\n"
     )
     assert parse(raw).text.strip() == text
+
+
+def read_and_list_ftfy(raw: bytes) -> tuple[str, list[str]]:
+    """Run in a fresh worker: the text read, and which of ftfy's modules that took."""
+    import sys
+
+    from intake.message import read
+
+    return read(raw).text.strip(), sorted(name for name in sys.modules if name.split(".")[0] == "ftfy")
+
+
+def test_only_text_that_fails_ftfys_test_loads_the_rest_of_ftfy():
+    """ftfy's package takes 45-75 ms to load, on the path of every `toasoan inspect` of a Vietnamese
+    message: a worker loads its test for mojibake alone, and the rest for text that fails it."""
+    text = "Kính gửi Ban biên tập, xin gửi tin hội nghị."
+    head = b"From: vp@kep.gov.vn\r\nTo: bbt@kep.gov.vn\r\nSubject: Tin\r\nMIME-Version: 1.0\r\n"
+    right = head + b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    wrong = head + b"Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+    sandbox = Sandbox(size=1)
+    assert sandbox.run(read_and_list_ftfy, right + text.encode()) == (text, ["ftfy.badness"])
+    fixed, loaded = sandbox.run(read_and_list_ftfy, wrong + text.encode())
+    assert fixed == text
+    assert {"ftfy", "ftfy.badness", "ftfy.chardata", "ftfy.fixes"} <= set(loaded)
 
 
 def test_mislabelled_charset_far_into_a_long_english_text_is_repaired():

@@ -769,10 +769,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if (sys.argv[1:] if argv is None else argv)[:1] == ["inspect"]:
-        from intake.sandbox import SANDBOX
-
-        SANDBOX.start()  # before the parser is built: the worker's start is what inspect waits for longest
     args = build_parser().parse_args(argv)
     args.program = argv is None  # run as the `toasoan` program (its own process), not called with arguments
     if args.command == "drafts" and args.action == "show" and not args.key:
