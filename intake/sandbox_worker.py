@@ -92,6 +92,13 @@ def _cpu_used() -> float:
 
 
 def main() -> None:
+    try:
+        _serve()
+    except BrokenPipeError:  # the caller has gone (inspect refused its arguments before we were ready):
+        os._exit(0)  # no one to answer, and nothing to say on the terminal we share with it
+
+
+def _serve() -> None:
     parent = os.getppid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is for the caller, which ends us
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()

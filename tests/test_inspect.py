@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from tests import samples
+from tests import hostile_set, samples
 from toasoan.cli import main
 
 CONTRACT_KEYS = {
@@ -392,3 +393,36 @@ def test_message_refused_by_its_headers_is_reported_without_received(tmp_path, c
     raw = b"From: vp@kep.gov.vn\r\nSubject: " + b"x" * (70 * 1024) + b"\r\n\r\nNoi dung\r\n"
     result = inspect(tmp_path, raw, "--preset", "kep", capsys=capsys)
     assert result["kind"] == "refused" and result["code"] == "header_line_too_long"
+
+
+@pytest.mark.parametrize("command", [["inspect", "--preset", "kep"], ["convert"]])
+def test_a_file_that_cannot_be_read_is_said_in_a_sentence(tmp_path, command):
+    """Not a traceback: the officer typed a wrong name, or gave a folder."""
+    for missing, why in ((tmp_path / "khong-co.docx", "No such file"), (tmp_path, "Is a directory")):
+        args = [command[0], str(missing), *command[1:]]
+        if command[0] == "convert" and missing == tmp_path:
+            continue  # convert refuses a name that is not a .docx before reading it
+        with pytest.raises(SystemExit, match=re.escape(f"không đọc được tệp {missing}: {why}")):
+            main(args)
+
+
+def test_convert_refuses_in_words_what_a_draft_would_refuse(tmp_path):
+    """`toasoan convert` reads a document as the daemon reads an attachment, in a document worker."""
+    broken = tmp_path / "hong.docx"
+    broken.write_bytes(b"PK\x03\x04 not a whole archive")
+    with pytest.raises(SystemExit, match=r"^hong\.docx: tệp nén bị hỏng"):
+        main(["convert", str(broken)])
+    macros = tmp_path / "macro.docx"
+    macros.write_bytes(hostile_set.docx_renamed_macros())
+    with pytest.raises(SystemExit, match=r"^macro\.docx: tệp có macro"):
+        main(["convert", str(macros)])
+
+
+def test_convert_shows_a_drafts_html_and_pictures(tmp_path, capsys):
+    path = tmp_path / "tin.docx"
+    path.write_bytes(samples.news_docx())
+    assert main(["convert", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert "<strong>UBND thị trấn Kép</strong>" in out["html"]
+    assert '<img src="cid:docx-image-1" alt="Quang cảnh hội nghị">' in out["html"]
+    assert [(i["ref"], i["content_type"]) for i in out["images"]] == [("docx-image-1", "image/png")]

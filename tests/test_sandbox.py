@@ -89,6 +89,21 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has stopped; only its exit status waits for a parent
 
 
+def test_a_worker_whose_caller_has_gone_ends_without_a_word():
+    """`toasoan inspect` with an argument it refuses ends before its worker is ready: the worker, finding no
+    one to answer, must not print a traceback on the terminal they share."""
+    run = (
+        "from intake.sandbox import Sandbox\n"
+        "worker = Sandbox()._spawn()\n"
+        "worker.stdout.close()  # the caller stops listening before the worker is ready\n"
+        "print(worker.wait(timeout=60))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", run], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True
+    )
+    assert (out.stdout.strip(), out.stderr) == ("0", "")
+
+
 def test_a_worker_dies_with_its_parent():
     """kill -9 of the daemon must not leave its worker behind holding a document."""
     parent = subprocess.Popen(

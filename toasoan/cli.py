@@ -1,8 +1,8 @@
 """The `toasoan` command.
 
-Imports at module level are the few every command needs: `toasoan inspect` starts its document worker as
-soon as its arguments are read, and the worker loads the converters on the other core while this process
-loads the rest. Each command imports what it uses.
+Imports at module level are the few every command needs: the program (toasoan/program.py) has started the
+document worker of `toasoan inspect` and `convert` before this module is loaded, and the worker loads the
+converters on the other core while this process loads the rest. Each command imports what it uses.
 """
 
 from __future__ import annotations
@@ -36,6 +36,14 @@ def _moment(text: str | None) -> datetime | None:
     if moment.tzinfo is None:
         raise SystemExit(f"thời điểm thiếu múi giờ: {text!r} (thêm +07:00)")
     return moment
+
+
+def _input(path: str) -> bytes:
+    """The file a command was given, or a sentence saying why it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise SystemExit(f"không đọc được tệp {path}: {exc.strerror or exc}") from None
 
 
 def _clock(args) -> Clock:
@@ -91,10 +99,10 @@ def _settings(args) -> Settings:
 
 
 def cmd_inspect(args) -> int:
-    # main() has started the document worker: it loads its converters while we load the rest and read the
-    # message. Loading the modules and the settings makes no garbage. The `toasoan` program, which ends after this
-    # answer, pauses the collector meanwhile and freezes what they made (left out of later passes, the one
-    # at exit included): 7 % of its work. A caller's process (tests) keeps its collector as it was.
+    # The `toasoan` program has started the document worker (toasoan/program.py): it loads its converters
+    # while we load the rest and read the message. Loading the modules and the settings makes no garbage. The
+    # program, which ends after this answer, pauses the collector meanwhile and freezes what they made (left
+    # out of later passes): 7 % of its work. A caller's process (tests) keeps its collector as it was.
     if args.program:
         gc.disable()
     from intake.analyze import analyze, as_json
@@ -105,7 +113,7 @@ def cmd_inspect(args) -> int:
     if args.program:
         gc.freeze()
         gc.enable()
-    raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
+    raw = _input(args.message) if args.message != "-" else sys.stdin.buffer.read()
     calendar = WorkingCalendar(settings.calendar, settings.timezone)
 
     def own_date(mail) -> datetime:  # without --received: the message's Date, else the moment inspect is run as of
@@ -132,26 +140,39 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_convert(args) -> int:
-    """What a document becomes in a draft: the sanitised HTML (and, with --json, images and warnings)."""
-    from intake.docx_html import docx_to_html
+    """What a document becomes in a draft: the sanitised HTML (and, with --json, images and warnings). Read
+    as the daemon reads an attachment, checked and converted in a document worker: a document a draft would
+    refuse (macros, a broken archive) is refused here in the same words, and a hostile file given to the
+    command is no more dangerous than one sent by mail."""
+    from intake import docx_safe, refusals
+    from intake.sandbox import SANDBOX, SandboxFailure
     from intake.sanitize import sanitize
 
     path = Path(args.file)
     if path.suffix.lower() != ".docx":
         raise SystemExit(f"{path.name}: toasoan convert đọc tệp .docx")
-    converted = docx_to_html(path.read_bytes())
+    data = _input(args.file)
+    try:
+        # the pictures come back as the document holds them, at most what its archive inflates to
+        safe = SANDBOX.run(
+            docx_safe.convert_docx, data, path.name, output_bytes=SANDBOX.output_bytes + docx_safe.MAX_INFLATED
+        )
+    except SandboxFailure as failure:
+        raise SystemExit(f"không đọc được {path.name}: {failure.reason}") from None
+    if safe.refusal:
+        raise SystemExit(refusals.text(*safe.refusal))
+    converted = safe.converted
     html = sanitize(converted.html)
+    warnings = [refusals.text(code, values) for code, values in safe.notes] + converted.warnings
     if args.json:
         images = [
             {"ref": ref, "filename": name, "content_type": ctype, "size": len(data)}
             for ref, name, ctype, data in converted.images
         ]
-        print(
-            json.dumps({"html": html, "images": images, "warnings": converted.warnings}, ensure_ascii=False, indent=2)
-        )
+        print(json.dumps({"html": html, "images": images, "warnings": warnings}, ensure_ascii=False, indent=2))
     else:
         print(html)
-        for warning in converted.warnings:
+        for warning in warnings:
             print(f"cảnh báo: {warning}", file=sys.stderr)
     return 0
 
