@@ -355,14 +355,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
                     docx_like = False
             if docx_like and (_is_docx(att) or document_data is not att.data):
                 try:
-                    safe = SANDBOX.run(
-                        docx_safe.convert_docx,
-                        document_data,
-                        att.filename,
-                        timeout=budget.left(),
-                        # its pictures come back as the document holds them, at most what its archive inflates to
-                        output_bytes=SANDBOX.output_bytes + docx_safe.MAX_INFLATED,
-                    )
+                    safe = docx_safe.convert_in(SANDBOX, document_data, att.filename, budget.left())
                 except SandboxFailure as failure:  # unreadable, or over the limits: passed on, for download
                     warnings.add("document_unreadable", name=att.filename, reason=failure.reason)
                     use = "download" if _downloadable(att, kind) else "ignored"

@@ -18,10 +18,14 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from intake import media
 from intake.docx_html import Converted, docx_to_html
 from intake.message import MailRefused
+
+if TYPE_CHECKING:
+    from intake.sandbox import Sandbox
 
 MAX_MEMBERS = 3000
 MAX_DECLARED = 200 * 1024 * 1024
@@ -153,6 +157,13 @@ def convert_docx(data: bytes, name: str) -> SafeDocument:
             pictures.append((ref, filename, ctype, blob))
     converted.images = pictures
     return SafeDocument(converted, notes)
+
+
+def convert_in(sandbox: Sandbox, data: bytes, name: str, timeout: float | None = None) -> SafeDocument:
+    """``convert_docx`` in one of ``sandbox``'s workers (the daemon's analysis, `toasoan convert`): its answer
+    may carry the pictures as the document holds them, at most what its archive inflates to, beside the
+    sandbox's ceiling. SandboxFailure when the document could not be read."""
+    return sandbox.run(convert_docx, data, name, timeout=timeout, output_bytes=sandbox.output_bytes + MAX_INFLATED)
 
 
 def _without_picture(html: str, ref: str) -> str:

@@ -348,6 +348,14 @@ def _attachment_name(part: Message, notes: list[tuple[str, dict]]) -> str:
     return decode_header_value(str(name), notes) if name else ""
 
 
+def load_reader() -> None:
+    """What ``read`` loads at its first call, loaded ahead: a worker does this before it says it is ready, so
+    that the first message's time is its own."""
+    for module in ("email.parser", "email.utils", "intake.bounces"):
+        importlib.import_module(module)
+    mojibake_test()
+
+
 def read(raw: bytes) -> Mail:
     """The message's parts; what runs in the sandbox worker (``parse`` calls it there)."""
     import email

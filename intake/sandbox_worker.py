@@ -24,11 +24,10 @@ import threading
 import time
 
 HEADER = struct.Struct("!Q")  # the length of each pickled message
-# Loaded while the caller starts: what every message (intake.message's reading: the email package, which
-# intake.message leaves to the functions that read; ftfy's test for mojibake) and a .docx need. The rest of
-# ftfy is loaded by text that fails that test, pypdf and Pillow (0.1-0.3 s) by the first PDF or picture,
-# so that `toasoan inspect` waits for none of them.
-PRELOAD = ("intake.message", "email.parser", "email.utils", "intake.bounces", "intake.docx_safe")
+# Loaded while the caller starts: what every message (intake.message and what its reading loads, see
+# load_reader) and a .docx need. The rest of ftfy is loaded by text that fails its test for mojibake, pypdf
+# and Pillow (0.1-0.3 s) by the first PDF or picture, so that `toasoan inspect` waits for none of them.
+PRELOAD = ("intake.message", "intake.docx_safe")
 # Waking a process that sleeps on another CPU takes 20-50 µs on a virtual machine (the host must run the
 # idle vCPU again), as long as reading a short message; both sides therefore wait awake for up to a
 # millisecond (the time between one message's calls) before sleeping. A machine with one CPU never does:
@@ -111,7 +110,7 @@ def _serve() -> None:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its complaints about broken files are ours to report
     for module in PRELOAD:
         __import__(module)
-    sys.modules["intake.message"].mojibake_test()
+    sys.modules["intake.message"].load_reader()
     write_message(answers, ("ok", "ready"))  # loading is not counted against the first document's time
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     while True:

@@ -151,19 +151,15 @@ def cmd_convert(args) -> int:
     path = Path(args.file)
     if path.suffix.lower() != ".docx":
         raise SystemExit(f"{path.name}: toasoan convert đọc tệp .docx")
-    data = _input(args.file)
     try:
-        # the pictures come back as the document holds them, at most what its archive inflates to
-        safe = SANDBOX.run(
-            docx_safe.convert_docx, data, path.name, output_bytes=SANDBOX.output_bytes + docx_safe.MAX_INFLATED
-        )
+        safe = docx_safe.convert_in(SANDBOX, _input(args.file), path.name)
     except SandboxFailure as failure:
         raise SystemExit(f"không đọc được {path.name}: {failure.reason}") from None
     if safe.refusal:
         raise SystemExit(refusals.text(*safe.refusal))
     converted = safe.converted
     html = sanitize(converted.html)
-    warnings = [refusals.text(code, values) for code, values in safe.notes] + converted.warnings
+    warnings = [refusals.text(code, values) for code, values in safe.notes + converted.notes]
     if args.json:
         images = [
             {"ref": ref, "filename": name, "content_type": ctype, "size": len(data)}
