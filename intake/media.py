@@ -85,25 +85,27 @@ def clean_image(data: bytes, filename: str) -> Cleaned:
     GifImagePlugin.LOADING_STRATEGY = GifImagePlugin.LoadingStrategy.RGB_AFTER_DIFFERENT_PALETTE_ONLY
     notes: list[tuple[str, dict]] = []
     try:
-        with Image.open(io.BytesIO(data), formats=READABLE) as opened:
-            width, height = opened.size
-            frames = getattr(opened, "n_frames", 1)
-            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-                raise ValueError(f"ảnh {filename} quá lớn ({width}×{height} điểm ảnh)")
-            if frames > MAX_FRAMES or frames * width * height > MAX_FRAME_PIXELS:
-                raise ValueError(f"ảnh động {filename} quá lớn ({frames} khung hình)")
-            fmt = opened.format or ""
-            exif = opened.getexif()
-            if len(exif) and (fmt != "TIFF" or any(tag in exif for tag in (0x8825, 0x8769, 0x010F, 0x0110))):
-                gps = ", " + N_("cả vị trí GPS") if 0x8825 in exif else ""
-                notes.append(("image_metadata_removed", {"name": filename, "gps": gps}))
-            animated = frames > 1 and fmt in ("GIF", "PNG", "WEBP")
-            if animated:
-                sequence = [frame.copy() for frame in _frames(opened)]
-                image = sequence[0]
-            else:
-                image = ImageOps.exif_transpose(opened)
-                image.load()
+        opened = Image.open(io.BytesIO(data), formats=READABLE)  # from bytes: no file for Pillow to close
+        width, height = opened.size
+        frames = getattr(opened, "n_frames", 1)
+        if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+            raise ValueError(f"ảnh {filename} quá lớn ({width}×{height} điểm ảnh)")
+        if frames > MAX_FRAMES or frames * width * height > MAX_FRAME_PIXELS:
+            raise ValueError(f"ảnh động {filename} quá lớn ({frames} khung hình)")
+        fmt = opened.format or ""
+        exif = opened.getexif()
+        if len(exif) and (fmt != "TIFF" or any(tag in exif for tag in (0x8825, 0x8769, 0x010F, 0x0110))):
+            gps = ", " + N_("cả vị trí GPS") if 0x8825 in exif else ""
+            notes.append(("image_metadata_removed", {"name": filename, "gps": gps}))
+        animated = frames > 1 and fmt in ("GIF", "PNG", "WEBP")
+        if animated:
+            sequence = [frame.copy() for frame in _frames(opened)]
+            image = sequence[0]
+        else:
+            # in place: a copy of the decoded pixels was half of a photo's cleaning (fresh pages are slow to
+            # fault in on a virtual machine) and as much memory again
+            ImageOps.exif_transpose(opened, in_place=True)
+            image = opened
     except Image.UnidentifiedImageError as exc:  # its text names a Python object, nothing for the board
         raise ValueError(f"{filename} không phải ảnh đọc được (không nhận ra định dạng ảnh)") from exc
     except (Image.DecompressionBombError, OSError, SyntaxError, EOFError) as exc:

@@ -26,8 +26,26 @@ import time
 HEADER = struct.Struct("!Q")  # the length of each pickled message
 # Loaded while the caller starts: what every message (intake.message and what its reading loads, see
 # load_reader) and a .docx need. The rest of ftfy is loaded by text that fails its test for mojibake, pypdf
-# and Pillow (0.1-0.3 s) by the first PDF or picture, so that `toasoan inspect` waits for none of them.
+# (0.1-0.3 s) by the first PDF, Pillow while the worker is idle (below), so that `toasoan inspect` waits
+# for none of them before its first call.
 PRELOAD = ("intake.message", "intake.docx_safe")
+# Loaded while the worker waits for its first call, a module at a time and never once that call has come:
+# Pillow, which intake/media.clean_image loads (the last names below), in steps of at most ~8 ms (the names
+# before them, which it would load itself). A department's news item usually carries photos, and loading
+# Pillow took a third of the time `toasoan inspect` spent on the first one, while the worker had sat idle
+# as the command line loaded. A name this Pillow does not have is skipped. With a single CPU there is no
+# idle time: the loading would be taken from the caller.
+WHILE_IDLE = (
+    (
+        *("PIL.ExifTags", "PIL.ImageMode", "PIL.TiffTags", "PIL._imaging", "PIL.Image", "PIL.ImagePalette"),
+        *("PIL.ImageOps", "PIL.ImageFile", "PIL.GifImagePlugin", "fractions", "PIL.TiffImagePlugin"),
+        "PIL.WebPImagePlugin",
+    )
+    if len(os.sched_getaffinity(0)) > 1
+    else ()
+)
+# A caller that was already waiting for "ready" sends its first call within a millisecond of it.
+CALLER_REPLIES_SECONDS = 0.003
 # Waking a process that sleeps on another CPU takes 20-50 µs on a virtual machine (the host must run the
 # idle vCPU again), as long as reading a short message; both sides therefore wait awake for up to a
 # millisecond (the time between one message's calls) before sleeping. A machine with one CPU never does:
@@ -113,6 +131,15 @@ def _serve() -> None:
     sys.modules["intake.message"].load_reader()
     write_message(answers, ("ok", "ready"))  # loading is not counted against the first document's time
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    wait = CALLER_REPLIES_SECONDS
+    for module in WHILE_IDLE:
+        if select.select([requests.fileno()], [], [], wait)[0]:
+            break
+        wait = 0
+        try:
+            __import__(module)
+        except ImportError:
+            pass
     while True:
         await_readable(requests.fileno())
         try:

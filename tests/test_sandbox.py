@@ -81,6 +81,27 @@ def test_a_worker_loads_the_converters_not_the_command_line(tmp_path):
     assert out.stdout.strip() == "['intake.docx_html']"
 
 
+def test_a_worker_left_idle_loads_pillow_before_its_first_picture():
+    """A department's news usually carries photos: a worker waiting for its first call (the daemon's, from its
+    start; inspect's, while the command line loads) loads the picture decoder then, not with the first photo.
+    With one CPU it does not: that time would be taken from the caller."""
+    sandbox = Sandbox(timeout=20)
+    sandbox.start()
+    worker = sandbox._idle[0]
+    maps = Path(f"/proc/{worker.pid}/maps")
+    deadline = time.monotonic() + 60
+    while "_webp" not in maps.read_text() and time.monotonic() < deadline:  # the last step's decoder, in C
+        time.sleep(0.05)
+    assert sandbox.run(loaded, ["PIL.Image", "PIL.ImageOps", "PIL.WebPImagePlugin"]) == [
+        "PIL.Image",
+        "PIL.ImageOps",
+        "PIL.WebPImagePlugin",
+    ]
+    one_cpu = "import os; os.sched_setaffinity(0, {0}); from intake import sandbox_worker as w; print(w.WHILE_IDLE)"
+    out = subprocess.run([sys.executable, "-c", one_cpu], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+    assert out.stdout.strip() == b"()"
+
+
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
