@@ -427,7 +427,7 @@ def _submission(settings: Settings, mail: Mail, analysis: Analysis, budget: Budg
     tree = _fragment(body_html)
     if text_from_body:
         text = "\n".join(tree.itertext())
-    if not "".join(tree.itertext()).strip() and not files:
+    if not files and not any(piece.strip() for piece in tree.itertext()):  # stops at the first word
         analysis.refuse("empty", settings.language)
         return None
     if vietnamese.has_no_diacritics(f"{SUBJECT_PREFIX.sub('', mail.subject)}\n{text}"):
