@@ -13,6 +13,7 @@ plain data, never an exception object.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import resource
@@ -136,10 +137,8 @@ def _serve() -> None:
         if select.select([requests.fileno()], [], [], wait)[0]:
             break
         wait = 0
-        try:
+        with contextlib.suppress(ImportError):
             __import__(module)
-        except ImportError:
-            pass
     while True:
         await_readable(requests.fileno())
         try:

@@ -98,7 +98,9 @@ def test_a_worker_left_idle_loads_pillow_before_its_first_picture():
         "PIL.WebPImagePlugin",
     ]
     one_cpu = "import os; os.sched_setaffinity(0, {0}); from intake import sandbox_worker as w; print(w.WHILE_IDLE)"
-    out = subprocess.run([sys.executable, "-c", one_cpu], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True)
+    out = subprocess.run(
+        [sys.executable, "-c", one_cpu], env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True
+    )
     assert out.stdout.strip() == b"()"
 
 
