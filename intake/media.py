@@ -102,8 +102,9 @@ def clean_image(data: bytes, filename: str) -> Cleaned:
             sequence = [frame.copy() for frame in _frames(opened)]
             image = sequence[0]
         else:
-            # in place: a copy of the decoded pixels was half of a photo's cleaning (fresh pages are slow to
-            # fault in on a virtual machine) and as much memory again
+            # in place: a photo without an orientation tag is not copied (the copy was half of its cleaning:
+            # fresh pages are slow to fault in on a virtual machine), and a turned one's decoded pixels are
+            # freed once turned, not held until the picture is written
             ImageOps.exif_transpose(opened, in_place=True)
             image = opened
     except Image.UnidentifiedImageError as exc:  # its text names a Python object, nothing for the board

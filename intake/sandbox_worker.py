@@ -31,10 +31,11 @@ HEADER = struct.Struct("!Q")  # the length of each pickled message
 # for none of them before its first call.
 PRELOAD = ("intake.message", "intake.docx_safe")
 # Loaded while the worker waits for its first call, a module at a time and never once that call has come:
-# Pillow, which intake/media.clean_image loads (the last names below), in steps of at most ~8 ms (the names
+# Pillow, which intake/media.clean_image loads (the last names below), in steps of a few milliseconds (the names
 # before them, which it would load itself). A department's news item usually carries photos, and loading
 # Pillow took a third of the time `toasoan inspect` spent on the first one, while the worker had sat idle
-# as the command line loaded. A name this Pillow does not have is skipped. With a single CPU there is no
+# as the command line loaded. A name this Pillow does not have, or any failure
+# to load, is skipped: loading ahead is only a saving. With a single CPU there is no
 # idle time: the loading would be taken from the caller.
 WHILE_IDLE = (
     (
@@ -137,7 +138,7 @@ def _serve() -> None:
         if select.select([requests.fileno()], [], [], wait)[0]:
             break
         wait = 0
-        with contextlib.suppress(ImportError):
+        with contextlib.suppress(Exception):
             __import__(module)
     while True:
         await_readable(requests.fileno())
