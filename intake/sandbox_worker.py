@@ -30,20 +30,22 @@ HEADER = struct.Struct("!Q")  # the length of each pickled message
 # (0.1-0.3 s) by the first PDF, Pillow while the worker is idle (below), so that `toasoan inspect` waits
 # for none of them before its first call.
 PRELOAD = ("intake.message", "intake.docx_safe")
+# Whether another CPU can run the caller while this worker works or waits awake: with one, a worker neither
+# loads ahead (the time would be taken from the caller) nor waits awake (see SPIN_SECONDS).
+SEVERAL_CPUS = len(os.sched_getaffinity(0)) > 1
 # Loaded while the worker waits for its first call, a module at a time and never once that call has come:
-# Pillow, which intake/media.clean_image loads (the last names below), in steps of a few milliseconds (the names
-# before them, which it would load itself). A department's news item usually carries photos, and loading
-# Pillow took a third of the time `toasoan inspect` spent on the first one, while the worker had sat idle
-# as the command line loaded. A name this Pillow does not have, or any failure
-# to load, is skipped: loading ahead is only a saving. With a single CPU there is no
-# idle time: the loading would be taken from the caller.
+# Pillow, which intake/media.clean_image loads (the last names below), in steps of a few milliseconds (the
+# names before them, which it would load itself). A department's news item usually carries photos, and
+# loading Pillow took a third of the time `toasoan inspect` spent on the first one, while the worker had sat
+# idle as the command line loaded. A name this Pillow does not have, or any failure to load, is skipped:
+# loading ahead is only a saving.
 WHILE_IDLE = (
     (
         *("PIL.ExifTags", "PIL.ImageMode", "PIL.TiffTags", "PIL._imaging", "PIL.Image", "PIL.ImagePalette"),
         *("PIL.ImageOps", "PIL.ImageFile", "PIL.GifImagePlugin", "fractions", "PIL.TiffImagePlugin"),
         "PIL.WebPImagePlugin",
     )
-    if len(os.sched_getaffinity(0)) > 1
+    if SEVERAL_CPUS
     else ()
 )
 # A caller that was already waiting for "ready" sends its first call within a millisecond of it.
@@ -52,7 +54,7 @@ CALLER_REPLIES_SECONDS = 0.003
 # idle vCPU again), as long as reading a short message; both sides therefore wait awake for up to a
 # millisecond (the time between one message's calls) before sleeping. A machine with one CPU never does:
 # the waiter would take the CPU from the process it waits for.
-SPIN_SECONDS = 0.001 if len(os.sched_getaffinity(0)) > 1 else 0.0
+SPIN_SECONDS = 0.001 if SEVERAL_CPUS else 0.0
 
 
 def await_readable(fd: int, seconds: float = SPIN_SECONDS) -> bool:

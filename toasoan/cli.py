@@ -159,7 +159,7 @@ def cmd_convert(args) -> int:
         raise SystemExit(refusals.text(*safe.refusal))
     converted = safe.converted
     html = sanitize(converted.html)
-    warnings = [refusals.text(code, values) for code, values in safe.notes + converted.notes]
+    warnings = [refusals.text(code, values) for code, values in safe.notes] + converted.warnings
     if args.json:
         images = [
             {"ref": ref, "filename": name, "content_type": ctype, "size": len(data)}
