@@ -15,7 +15,6 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from intake import refusals
 from newsroom.i18n import N_
 
 BROWSER_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -51,10 +50,6 @@ class Cleaned:
     content_type: str
     filename: str
     notes: list[tuple[str, dict]] = field(default_factory=list)
-
-    @property
-    def warnings(self) -> list[str]:
-        return [refusals.text(code, values) for code, values in self.notes]
 
 
 def _browser_mode(image, fmt: str):
@@ -113,8 +108,8 @@ def clean_image(data: bytes, filename: str) -> Cleaned:
         raise ValueError(f"{filename} không phải ảnh đọc được ({exc})") from exc
     if fmt not in BROWSER_FORMATS:
         fmt = "PNG"
+        notes.append(("image_converted", {"name": filename, "format": "PNG"}))  # the name the board sent
         filename = re.sub(r"\.[^.]*$", "", filename) + ".png"
-        notes.append(("image_converted", {"name": filename, "format": "PNG"}))
     out = io.BytesIO()
     if animated:
         frames_out = [_browser_mode(frame, fmt) for frame in sequence]

@@ -44,7 +44,8 @@ def test_tiff_becomes_png():
     out = io.BytesIO()
     Image.new("RGB", (10, 10)).save(out, "TIFF")
     cleaned = clean_image(out.getvalue(), "scan.tif")
-    assert (cleaned.content_type, cleaned.filename) == ("image/png", "scan.png") and cleaned.warnings
+    assert (cleaned.content_type, cleaned.filename) == ("image/png", "scan.png")
+    assert cleaned.notes == [("image_converted", {"name": "scan.tif", "format": "PNG"})]
 
 
 def test_animated_gif_keeps_every_frame_as_it_was_seen():
