@@ -55,6 +55,7 @@ W_HYPERLINK, R_ID, W_PSTYLE, W_OUTLINE, W_NUMPR, W_JC = (
     qn(n) for n in ("w:hyperlink", "r:id", "w:pStyle", "w:outlineLvl", "w:numPr", "w:jc")
 )
 W_NUMID, W_ILVL, W_VERTALIGN, W_RFONTS = qn("w:numId"), qn("w:ilvl"), qn("w:vertAlign"), qn("w:rFonts")
+W_RSTYLE, W_ASCII, W_HANSI, W_CS = qn("w:rStyle"), qn("w:ascii"), qn("w:hAnsi"), qn("w:cs")
 INLINE_CONTAINERS = {qn("w:ins"), qn("w:moveTo"), qn("w:smartTag"), W_SDT}  # runs inside them are read
 # The run properties that become HTML, and the order _wrap nests them in (the outermost last).
 EMPHASIS = {qn("w:strike"): "s", qn("w:dstrike"): "s", qn("w:u"): "u", qn("w:i"): "em", qn("w:b"): "strong"}
@@ -195,6 +196,7 @@ class _Converter:
         self.styles = {el.get(qn("w:styleId")): el for el in doc.styles.findall(qn("w:style"))}
         self.style_headings: dict[str, int | None] = {}
         self.style_lists: dict[str, tuple[str | None, int | None]] = {}
+        self._font_paragraph: tuple[object, str | None] = (object(), None)  # run_font's last paragraph, its font
         self.legacy = self._legacy_encodings()
         self.part = doc.part  # whose relationships links and images refer to: the document, or a notes part
         self.note_parts: dict[str, object] = {}
@@ -236,31 +238,45 @@ class _Converter:
         return fonts
 
     def run_font(self, r) -> str | None:
-        rpr = r.find(qn("w:rPr"))
+        rpr = next(r.iterchildren(W_RPR), None)
         if rpr is not None:
-            if name := _rfonts_name(rpr.find(qn("w:rFonts"))):
+            if name := _rfonts_name(next(rpr.iterchildren(W_RFONTS), None)):
                 return name
-            rstyle = rpr.find(qn("w:rStyle"))
-            if rstyle is not None and self.style_fonts.get(rstyle.get(qn("w:val"))):
-                return self.style_fonts[rstyle.get(qn("w:val"))]
+            rstyle = next(rpr.iterchildren(W_RSTYLE), None)
+            if rstyle is not None and (name := self.style_fonts.get(rstyle.get(W_VAL))):
+                return name
         para = r.getparent()
-        while para is not None and para.tag != qn("w:p"):
+        while para is not None and para.tag != W_P:
             para = para.getparent()
-        style_id = self.paragraph_style(para) if para is not None else "Normal"
-        return self.style_fonts.get(style_id) or self.style_fonts.get("Normal") or self.style_fonts[None]
+        if para is not self._font_paragraph[0]:  # a paragraph's runs come one after another: its font once
+            style_id = self.paragraph_style(para) if para is not None else "Normal"
+            fonts = self.style_fonts
+            self._font_paragraph = (para, fonts.get(style_id) or fonts.get("Normal") or fonts[None])
+        return self._font_paragraph[1]
 
     def _legacy_encodings(self) -> set[str]:
         """The legacy encodings this document really uses: judged on all the text set in each kind of font
         at once, because many files name .VnTime over text that is already Unicode."""
         body = self.doc.body
-        named = (*self.doc.styles.iter(W_RFONTS), *body.iter(W_RFONTS))  # every font a style or run names
-        if not any(vietnamese.font_encoding(_rfonts_name(el)) for el in named):
+        named = [  # every legacy font a style, a run or a paragraph mark names
+            el
+            for el in (*self.doc.styles.iter(W_RFONTS), *body.iter(W_RFONTS))
+            if vietnamese.font_encoding(_rfonts_name(el))
+        ]
+        if not named:
             return set()  # most documents: no legacy font anywhere, no need to look at each run
+        styles = {style for style, font in self.style_fonts.items() if vietnamese.font_encoding(font)}
+        if styles & {None, "Normal"}:
+            runs = body.iter(W_R)  # the document's own font: any run may be set in it
+        else:  # the runs that can be: those naming such a font or style, and those of a paragraph in one
+            runs = {r: None for el in named if (r := _run_of(el)) is not None}
+            for el in body.iter(W_RSTYLE, W_PSTYLE):
+                if el.get(W_VAL) in styles and (holder := el.getparent().getparent()) is not None:
+                    runs.update(dict.fromkeys([holder] if holder.tag == W_R else holder.iter(W_R)))
         texts: dict[str, list[str]] = {}
-        for r in body.iter(qn("w:r")):
-            encoding = vietnamese.font_encoding(self.run_font(r))
-            if encoding:
-                texts.setdefault(encoding.removesuffix("_caps"), []).extend(t.text or "" for t in r.iter(qn("w:t")))
+        for r in runs:
+            if encoding := vietnamese.font_encoding(self.run_font(r)):
+                texts.setdefault(encoding.removesuffix("_caps"), []).extend(t.text or "" for t in r.iter(W_T))
         legacy = {enc for enc, parts in texts.items() if vietnamese.looks_legacy("".join(parts))}
         if legacy:
             fonts = ", ".join(sorted("TCVN3/ABC" if e == "tcvn3" else "VNI" for e in legacy))
@@ -613,10 +629,17 @@ def _unwrapped(parent, tag: str):
                 yield from _unwrapped(content, tag)
 
 
+def _run_of(rfonts) -> etree._Element | None:
+    """The run whose own properties hold this element (not a style's, nor a paragraph mark's)."""
+    rpr = rfonts.getparent()
+    run = rpr.getparent() if rpr.tag == W_RPR else None
+    return run if run is not None and run.tag == W_R else None
+
+
 def _rfonts_name(rfonts) -> str | None:
     if rfonts is None:
         return None
-    return rfonts.get(qn("w:ascii")) or rfonts.get(qn("w:hAnsi")) or rfonts.get(qn("w:cs"))
+    return rfonts.get(W_ASCII) or rfonts.get(W_HANSI) or rfonts.get(W_CS)
 
 
 def docx_to_html(data: bytes, inflated: dict[str, bytes] | None = None) -> Converted:

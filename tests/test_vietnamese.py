@@ -108,6 +108,29 @@ def test_legacy_document_is_converted_and_flagged():
     assert any("phông cũ (TCVN3/ABC, VNI)" in w for w in converted.warnings)
 
 
+@pytest.mark.parametrize("where", ["paragraph style", "character style", "Normal style"])
+def test_legacy_font_inherited_from_a_style_is_converted(where):
+    """A run that names no font takes its style's: the legacy text is found through each way Word passes a
+    font down, and a run in the same paragraph that names a Unicode font is left as it is."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    doc = Document()
+    kind = WD_STYLE_TYPE.CHARACTER if where == "character style" else WD_STYLE_TYPE.PARAGRAPH
+    style = doc.styles["Normal"] if where == "Normal style" else doc.styles.add_style("Cu", kind)
+    style.font.name = ".VnTime"
+    doc.add_paragraph().add_run("Kính gửi Ban biên tập").font.name = "Times New Roman"
+    paragraph = doc.add_paragraph(style="Cu" if where == "paragraph style" else None)
+    run = paragraph.add_run("ñy ban nh©n d©n")
+    if where == "character style":
+        run.style = "Cu"
+    paragraph.add_run(" Hà Nội").font.name = "Times New Roman"
+    out = io.BytesIO()
+    doc.save(out)
+    converted = docx_to_html(out.getvalue())
+    assert "ủy ban nhân dân Hà Nội" in converted.text
+    assert any("phông cũ (TCVN3/ABC)" in w for w in converted.warnings)
+
+
 def test_unicode_document_declaring_vntime_is_left_alone():
     converted = docx_to_html(_docx(("Hà Nội, ngày 05 tháng 6 năm 2020", ".VnTime"), ("Hà", ".VnTime")))
     assert "<p>Hà Nội, ngày 05 tháng 6 năm 2020</p><p>Hà</p>" in converted.html and converted.warnings == []
