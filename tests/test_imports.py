@@ -78,3 +78,30 @@ def test_inspect_starts_its_worker_before_loading_the_command_line(tmp_path):
     assert first == "loaded at start: []"
     assert json.loads(answer)["kind"] == "submission"
     assert json.loads(answer)["title"] == "Tin bài"
+
+
+def test_python_dash_m_toasoan_is_the_same_program(tmp_path):
+    """A checkout whose venv's scripts are not on the PATH runs `python -m toasoan`: the same entry point,
+    its answer and its exit status."""
+    path = tmp_path / "message.eml"
+    path.write_bytes(samples.submission("vhxh@kep.gov.vn", "bbt@kep.gov.vn", "Tin bài", docx=samples.news_docx()))
+    args = ("inspect", str(path), "--preset", "kep", "--received", "2026-11-20T16:00:00+07:00", "--json")
+    out = subprocess.run([sys.executable, "-m", "toasoan", *args], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout)["title"] == "Tin bài"
+    wrong = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "toasoan",
+            "deadline",
+            "--preset",
+            "kep",
+            "--category",
+            "tin",
+            "--start",
+            "2026-11-20T16:00:00+07:00",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert wrong.returncode != 0 and "tin" in wrong.stderr
