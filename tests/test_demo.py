@@ -21,15 +21,17 @@ from toasoan.cli import main
 pytestmark = [pytest.mark.imap, pytest.mark.timeout(240)]
 
 
-def local_site(language: str = "vi") -> tuple[Path, dict[str, int]]:
+def local_site(language: str = "vi", secrets: bool = True) -> tuple[Path, dict[str, int]]:
     """config/example.toml on free ports, with its data and secrets in a folder of its own that Dovecot's
-    account can reach (the mailboxes live under data_dir), its mails in ``language``."""
+    account can reach (the mailboxes live under data_dir), its mails in ``language``; without ``secrets``,
+    as a new checkout has it (no secrets/ folder)."""
     root = temp_folder("demo")
     os.chmod(root, 0o755)
     (root / "config").mkdir()
-    (root / "secrets").mkdir()
-    (root / "secrets" / "reply-key").write_text("k" * 64)
-    (root / "secrets" / "imap-password").write_text("thu-nghiem")
+    if secrets:
+        (root / "secrets").mkdir()
+        (root / "secrets" / "reply-key").write_text("k" * 64)
+        (root / "secrets" / "imap-password").write_text("thu-nghiem")
     ports = {"imap": free_port(), "smtp": free_port(), "web": free_port()}
     text = (CHECKOUT / "config" / "example.toml").read_text("utf-8")
     text = text.replace("port = 1143", f"port = {ports['imap']}").replace("port = 1025", f"port = {ports['smtp']}")
@@ -89,9 +91,12 @@ def test_local_site_serves_the_demo_twice_and_stops_on_ctrl_c(capsys, tmp_path):
 def test_demo_alone_starts_the_servers_and_the_post_shows_in_a_browser(capsys, tmp_path):
     if not shutil.which("dovecot") and not Path("/usr/sbin/dovecot").exists():
         missing("Dovecot", "apt-get install -y dovecot-imapd dovecot-lmtpd")
-    config, ports = local_site()
+    config, ports = local_site(secrets=False)  # a new checkout: the demo makes the local site's secrets
     out = demo(config, capsys)
     assert "demo tự khởi động" in out
+    made = config.parent.parent / "secrets"
+    assert sorted(p.name for p in made.iterdir()) == ["imap-password", "reply-key"]
+    assert {oct(p.stat().st_mode & 0o777) for p in made.iterdir()} == {"0o600"}
     url = re.search(r"Bài đã lên trang: (\S+)", out)[1]
     for port in ports.values():  # stopped with the demo
         with pytest.raises(TimeoutError):
@@ -128,3 +133,34 @@ def test_demo_on_an_english_site(capsys):
     assert "trả lời “Approve”" in out and "trả lời “Reject: " in out and "Bài đã lên trang: http://" in out
     assert "trả lời “Approve and publish”" in out and "Hỏi đáp đã lên trang" in out
     assert "nhận cảnh báo: “[Reminder] 1 item OVERDUE: action needed" in out
+
+
+def test_the_local_sites_secrets_are_made_once_and_only_for_servers_on_this_machine(tmp_path):
+    """`toasoan local` and `toasoan demo` make the secret files config/example.toml names when they are
+    missing, readable by their owner alone; a file that exists is never rewritten, and a configuration
+    whose mail servers are elsewhere gets nothing made."""
+    from newsroom.settings import load_settings
+    from toasoan.local.site import make_secrets
+
+    (tmp_path / "config").mkdir()
+    config = tmp_path / "config" / "site.toml"
+    text = (CHECKOUT / "config" / "example.toml").read_text("utf-8")
+    config.write_text(text, encoding="utf-8")
+    made = make_secrets(config)
+    secrets = tmp_path / "secrets"
+    assert made == [secrets / "reply-key", secrets / "imap-password"]
+    assert oct(secrets.stat().st_mode & 0o777) == "0o700"
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in made)
+    key, password = (p.read_text().strip() for p in made)
+    assert len(key) == 64 and len(password) >= 12 and key != password
+    settings = load_settings(config)
+    assert settings.imap.password.resolve() == settings.smtp.password.resolve() == password
+    assert make_secrets(config) == [] and (secrets / "imap-password").read_text().strip() == password
+
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "config").mkdir(parents=True)
+    remote = elsewhere / "config" / "site.toml"
+    remote.write_text(text.replace('host = "127.0.0.1"', 'host = "mail.kep.gov.vn"'), encoding="utf-8")
+    assert make_secrets(remote) == [] and not (elsewhere / "secrets").exists()
+    remote.write_text("[imap\n", encoding="utf-8")
+    assert make_secrets(remote) == []

@@ -379,12 +379,21 @@ def cmd_sites(args) -> int:
     return 0
 
 
+def _local_settings(config: str) -> Settings:
+    """The local site's settings, its missing secrets made first (a new checkout has none)."""
+    from toasoan.local.site import make_secrets
+
+    for path in make_secrets(config):
+        print(f"Đã tạo bí mật cho trang thử: {path}", file=sys.stderr)
+    return load_settings(config)
+
+
 def cmd_local(args) -> int:
     """The local site (mail servers, website) and the daemon, in the foreground until Ctrl-C."""
     from toasoan.local.serve import serve
     from toasoan.local.site import LocalSiteError
 
-    settings = load_settings(args.config)
+    settings = _local_settings(args.config)
     from toasoan import logs
 
     logs.setup(args.log_level, json_lines=False)
@@ -400,7 +409,7 @@ def cmd_demo(args) -> int:
     from toasoan.demo import DemoFailed, play
     from toasoan.local.site import LocalSiteError
 
-    settings = load_settings(args.config)
+    settings = _local_settings(args.config)
     from toasoan import logs
 
     logs.setup("WARNING", json_lines=False)

@@ -10,6 +10,10 @@ configuration asks a real mail server to do.
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
+import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,6 +23,13 @@ from toasoan.local import processes
 
 CITIZEN = ("Nguyễn Thị Mai", "mai.nguyen@example.com")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
+# The secrets a local site needs, made on its first start when their files are missing: where the
+# configuration names the file, and how a value is made.
+LOCAL_SECRETS: tuple[tuple[tuple[str, ...], Callable[[], str]], ...] = (
+    (("secret_file",), lambda: secrets.token_hex(32)),  # signs the reply keys
+    (("imap", "password_file"), lambda: secrets.token_urlsafe(9)),  # every local account's password
+    (("smtp", "password_file"), lambda: secrets.token_urlsafe(9)),  # the same file in config/example.toml
+)
 
 
 class LocalSiteError(Exception):
@@ -62,6 +73,38 @@ def check(settings: Settings) -> None:
         problems.append('[cms] cần kind = "folder" và url = "http://127.0.0.1:8080"')
     if problems:
         raise LocalSiteError("cấu hình này không chạy được trên máy này: " + "; ".join(problems))
+
+
+def make_secrets(config: str | Path) -> list[Path]:
+    """The local site's secret files that do not exist yet, made (readable by their owner alone): a
+    newcomer's first `toasoan local` or `toasoan demo` needs no step before it. Only for a configuration
+    whose mail servers are on this machine; a file that exists is never touched. A file that cannot be
+    read as TOML makes nothing: loading it says what is wrong."""
+    config = Path(config)
+    try:
+        raw = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []
+    hosts = [table.get("host") if isinstance(table, dict) else None for table in (raw.get("imap"), raw.get("smtp"))]
+    if not all(host in LOCAL_HOSTS for host in hosts):
+        return []
+    made = []
+    for keys, value in LOCAL_SECRETS:
+        table = raw
+        for key in keys[:-1]:
+            table = table.get(key) if isinstance(table, dict) else None
+        name = table.get(keys[-1]) if isinstance(table, dict) else None
+        if not isinstance(name, str) or not name:
+            continue
+        path = (config.resolve().parent / name).resolve()
+        if path.exists():
+            continue
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write(value() + "\n")
+        made.append(path)
+    return made
 
 
 def mail_root(settings: Settings) -> Path:
