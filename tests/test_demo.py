@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,14 @@ def test_demo_alone_starts_the_servers_and_the_post_shows_in_a_browser(capsys, t
     made = config.parent.parent / "secrets"
     assert sorted(p.name for p in made.iterdir()) == ["imap-password", "reply-key"]
     assert {oct(p.stat().st_mode & 0o777) for p in made.iterdir()} == {"0o600"}
+    # the festival took place on the demo's day: its news item is in time, only the undecided one escalates
+    today = datetime.strptime(re.search(r"Đồng hồ của demo: \S+ (\d\d/\d\d/\d{4})", out)[1], "%d/%m/%Y").date()
+    assert main(["drafts", "show", "TS00001", "--config", str(config)]) == 0
+    shown = capsys.readouterr().out
+    deadline = datetime.strptime(
+        re.search(r"hạn 24:00 ngày (\S+) \(quy tắc news, tính từ event\)", shown)[1], "%d/%m/%Y"
+    )
+    assert deadline.date() > today and "escalated" not in shown
     url = re.search(r"Bài đã lên trang: (\S+)", out)[1]
     for port in ports.values():  # stopped with the demo
         with pytest.raises(TimeoutError):
@@ -164,3 +173,28 @@ def test_the_local_sites_secrets_are_made_once_and_only_for_servers_on_this_mach
     assert make_secrets(remote) == [] and not (elsewhere / "secrets").exists()
     remote.write_text("[imap\n", encoding="utf-8")
     assert make_secrets(remote) == []
+
+
+def test_two_local_mail_servers_run_side_by_side():
+    """A local site's Dovecot listens on its configured ports alone: two checkouts (or a site and the test
+    suite) each run one at once. Left to its default, Dovecot also took IMAPS's 993, and the second stopped
+    with "listen(127.0.0.1, 993) failed: Address already in use"."""
+    from tests.servers.common import need_binary, remove_folder
+    from toasoan.local import dovecot
+
+    need_binary("dovecot", dovecot.PACKAGES)
+    servers = [
+        dovecot.Dovecot(temp_folder("dc"), port=free_port(), lmtp_port=free_port(), spawn=spawn, stop=stop)
+        for _ in range(2)
+    ]
+    try:
+        for server in servers:
+            server.add_user("bbt@kep.gov.vn", "thu-nghiem")
+            server.start()
+        for server in servers:
+            with server.client("bbt@kep.gov.vn") as imap:
+                assert imap.select_folder("INBOX")[b"EXISTS"] == 0
+    finally:
+        for server in servers:
+            server.stop()
+            remove_folder(server.root)

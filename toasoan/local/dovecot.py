@@ -83,16 +83,14 @@ class Dovecot:
 
     def _config(self) -> str:
         r = self.root
-        imaps = (
-            f"""
+        # without a TLS port, port 0 turns the IMAPS listener off: left out, Dovecot would take 993, and a
+        # second local site on this machine (another checkout, the test suite's) could not start
+        imaps = f"""
   inet_listener imaps {{
     address = 127.0.0.1
-    port = {self.tls_port}
+    port = {self.tls_port or 0}
     ssl = yes
   }}"""
-            if self.tls_port
-            else ""
-        )
         return f"""
 protocols = imap lmtp
 listen = 127.0.0.1
