@@ -189,7 +189,12 @@ def cmd_deadline(args) -> int:
         settings = replace(settings, calendar=calendar_settings)
     found = settings.rule_for(args.category, args.own_issuer)
     if found is None:
-        print(f"preset {settings.preset} không có quy tắc cho hạng mục {args.category!r}", file=sys.stderr)
+        known = ", ".join(dict.fromkeys(rule.category for rule in settings.rules.values()))
+        print(
+            f"preset {settings.preset} không có quy tắc cho hạng mục {args.category!r} (các hạng mục: {known}; "
+            "xem toasoan presets)",
+            file=sys.stderr,
+        )
         return 1
     rule_id, rule = found
     calendar = WorkingCalendar(settings.calendar, settings.timezone)
