@@ -100,7 +100,10 @@ def make_secrets(config: str | Path) -> list[Path]:
         if path.exists():
             continue
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # `toasoan local` and `toasoan demo` started together: the other made it
+            continue
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(value() + "\n")
         made.append(path)
