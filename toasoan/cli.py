@@ -388,9 +388,10 @@ def _local_settings(config: str) -> Settings:
     """The local site's settings, its missing secrets made first (a new checkout has none)."""
     from toasoan.local.site import make_secrets
 
-    for path in make_secrets(config):
+    settings = load_settings(config)
+    for path in make_secrets(settings):
         print(f"Đã tạo bí mật cho trang thử: {path}", file=sys.stderr)
-    return load_settings(config)
+    return settings
 
 
 def cmd_local(args) -> int:

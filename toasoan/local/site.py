@@ -12,23 +12,22 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-from newsroom.settings import Settings
+from newsroom.settings import Secret, Settings
 from toasoan.local import processes
 
 CITIZEN = ("Nguyễn Thị Mai", "mai.nguyen@example.com")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
-# The secrets a local site needs, made on its first start when their files are missing: where the
-# configuration names the file, and how a value is made.
-LOCAL_SECRETS: tuple[tuple[tuple[str, ...], Callable[[], str]], ...] = (
-    (("secret_file",), lambda: secrets.token_hex(32)),  # signs the reply keys
-    (("imap", "password_file"), lambda: secrets.token_urlsafe(9)),  # every local account's password
-    (("smtp", "password_file"), lambda: secrets.token_urlsafe(9)),  # the same file in config/example.toml
+# The secrets a local site needs, made on its first start when their files are missing: which of the
+# settings' secrets, and how a value is made.
+LOCAL_SECRETS: tuple[tuple[Callable[[Settings], Secret | None], Callable[[], str]], ...] = (
+    (lambda s: s.secret, lambda: secrets.token_hex(32)),  # signs the reply keys
+    (lambda s: s.imap.password, lambda: secrets.token_urlsafe(9)),  # every local account's password
+    (lambda s: s.smtp.password, lambda: secrets.token_urlsafe(9)),  # the same file in config/example.toml
 )
 
 
@@ -65,7 +64,7 @@ def web_port(settings: Settings) -> int:
 def check(settings: Settings) -> None:
     """Raise LocalSiteError unless the configuration points at servers on this machine and a folder CMS."""
     problems = []
-    if settings.imap.host not in LOCAL_HOSTS or settings.smtp.host not in LOCAL_HOSTS:
+    if not _mail_is_local(settings):
         problems.append("[imap] host và [smtp] host phải là 127.0.0.1")
     if "@" not in settings.imap.username:
         problems.append("[imap] username phải là địa chỉ thư (bbt@…) để có hộp thư trên máy này")
@@ -75,38 +74,30 @@ def check(settings: Settings) -> None:
         raise LocalSiteError("cấu hình này không chạy được trên máy này: " + "; ".join(problems))
 
 
-def make_secrets(config: str | Path) -> list[Path]:
+def _mail_is_local(settings: Settings) -> bool:
+    return settings.imap.host in LOCAL_HOSTS and settings.smtp.host in LOCAL_HOSTS
+
+
+def make_secrets(settings: Settings) -> list[Path]:
     """The local site's secret files that do not exist yet, made (readable by their owner alone): a
-    newcomer's first `toasoan local` or `toasoan demo` needs no step before it. Only for a configuration
-    whose mail servers are on this machine; a file that exists is never touched. A file that cannot be
-    read as TOML makes nothing: loading it says what is wrong."""
-    config = Path(config)
-    try:
-        raw = tomllib.loads(config.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return []
-    hosts = [table.get("host") if isinstance(table, dict) else None for table in (raw.get("imap"), raw.get("smtp"))]
-    if not all(host in LOCAL_HOSTS for host in hosts):
+    newcomer's first `toasoan local` or `toasoan demo` needs no step before it (loading the settings reads
+    no secret; connecting does). Only for a configuration whose mail servers are on this machine; a file
+    that exists is never touched."""
+    if not _mail_is_local(settings):
         return []
     made = []
-    for keys, value in LOCAL_SECRETS:
-        table = raw
-        for key in keys[:-1]:
-            table = table.get(key) if isinstance(table, dict) else None
-        name = table.get(keys[-1]) if isinstance(table, dict) else None
-        if not isinstance(name, str) or not name:
+    for secret_of, value in LOCAL_SECRETS:
+        secret = secret_of(settings)
+        if secret is None or secret.file is None:
             continue
-        path = (config.resolve().parent / name).resolve()
-        if path.exists():
-            continue
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        secret.file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # `toasoan local` and `toasoan demo` started together: the other made it
+            descriptor = os.open(secret.file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # made earlier, by the other file's entry, or by the other command meanwhile
             continue
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
             file.write(value() + "\n")
-        made.append(path)
+        made.append(secret.file)
     return made
 
 
